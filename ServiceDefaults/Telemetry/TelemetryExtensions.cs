@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Infrastructure.ServiceDefaults.Telemetry;
+
+/// <summary>OpenTelemetry traces and metrics with W3C propagation; exporters chosen by configuration.</summary>
+public static class TelemetryExtensions
+{
+    /// <summary>Name of the <see cref="System.Diagnostics.ActivitySource"/> and meter prefix our own code uses.</summary>
+    public const string SourcePrefix = "Infrastructure.";
+
+    /// <summary>Adds tracing (ASP.NET Core, HttpClient, our sources) and metrics (Prometheus scrape), plus Zipkin/OTLP export when configured.</summary>
+    public static IHostApplicationBuilder AddDefaultTelemetry(this IHostApplicationBuilder builder)
+    {
+        var serviceName = ServiceIdentity.GetServiceName(builder);
+        var zipkin = builder.Configuration["Tracing:Zipkin:Endpoint"];
+        var otlp = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var ratio = builder.Configuration.GetValue("Tracing:SamplingProbability", 1.0);
+
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: ServiceIdentity.InstanceId))
+            .WithTracing(t =>
+            {
+                t.SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio)))
+                 .AddSource(SourcePrefix + "*")
+                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
+                     !ctx.Request.Path.StartsWithSegments("/actuator", StringComparison.Ordinal))
+                 .AddHttpClientInstrumentation();
+                if (!string.IsNullOrWhiteSpace(zipkin))
+                {
+                    // Deprecated upstream in favour of OTLP, but Zipkin v2 is the wire format Sleuth-era stacks still run.
+#pragma warning disable CS0618
+                    t.AddZipkinExporter(o => o.Endpoint = new Uri(zipkin));
+#pragma warning restore CS0618
+                }
+            })
+            .WithMetrics(m =>
+            {
+                m.AddMeter(SourcePrefix + "*")
+                 .AddAspNetCoreInstrumentation()
+                 .AddHttpClientInstrumentation()
+                 .AddRuntimeInstrumentation()
+                 .AddPrometheusExporter();
+            });
+        if (!string.IsNullOrWhiteSpace(otlp))
+        {
+            otel.UseOtlpExporter();
+        }
+        return builder;
+    }
+}

@@ -1,0 +1,185 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+  Build, test, run the lab, or benchmark Infrastructure.
+
+.DESCRIPTION
+  Runs on a machine that has only the .NET SDK:
+      dotnet tool restore && dotnet pwsh ./build.ps1 test
+  The `test` target installs what the tests need (Debian's chromium, postgresql and
+  redis-server through apt when they are missing; the npm clients in Tests/Interop.Js),
+  starts PostgreSQL and Redis on 127.0.0.1 in a temp folder, runs every test project,
+  and stops them again.
+
+.PARAMETER Target
+  build | test | lab | bench
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('build', 'test', 'lab', 'bench')]
+    [string] $Target = 'build',
+
+    [string] $Configuration = 'Release',
+
+    # Extra arguments passed through (to `dotnet test` as a filter, to the lab, or to the benchmark).
+    [Parameter(ValueFromRemainingArguments = $true)]
+    [string[]] $Rest = @()
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$Root = $PSScriptRoot
+$Solution = Join-Path $Root 'Infrastructure.sln'
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+
+function Invoke-Native {
+    param([string] $File, [string[]] $Arguments, [switch] $IgnoreExitCode)
+    Write-Host "> $File $($Arguments -join ' ')" -ForegroundColor DarkGray
+    & $File @Arguments | Out-Host
+    if (-not $IgnoreExitCode -and $LASTEXITCODE -ne 0) {
+        throw "$File exited with $LASTEXITCODE"
+    }
+}
+
+function Test-Command([string] $Name) { $null -ne (Get-Command $Name -ErrorAction SilentlyContinue) }
+
+function Invoke-Build {
+    Invoke-Native dotnet @('build', $Solution, '-c', $Configuration, '-nologo', '-clp:ErrorsOnly;Summary')
+}
+
+# ---------------------------------------------------------------- prerequisites
+function Test-Root { $IsLinux -and (Test-Command 'id') -and ((& id -u) -eq '0') }
+
+function Install-AptPackages([string[]] $Packages) {
+    if (-not $IsLinux -or -not (Test-Command 'apt-get')) {
+        Write-Warning "Cannot install $($Packages -join ', ') automatically here (no apt-get). Install them yourself."
+        return
+    }
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    if (Test-Root) { $cmd = 'apt-get'; $pre = @() }
+    elseif (Test-Command 'sudo') { $cmd = 'sudo'; $pre = @('-E', 'apt-get') }
+    else { throw "Installing $($Packages -join ', ') needs root or sudo." }
+    Invoke-Native $cmd ($pre + @('update', '-qq'))
+    Invoke-Native $cmd ($pre + @('install', '-y', '-qq', '--no-install-recommends') + $Packages)
+}
+
+function Find-PostgresBin {
+    $base = '/usr/lib/postgresql'
+    if (-not (Test-Path $base)) { return $null }
+    $v = Get-ChildItem $base -Directory | Sort-Object { [int]($_.Name -replace '\D', '') } -Descending | Select-Object -First 1
+    if ($null -eq $v) { return $null }
+    $bin = Join-Path $v.FullName 'bin'
+    if (Test-Path (Join-Path $bin 'initdb')) { return $bin }
+    return $null
+}
+
+function Install-TestPrerequisites {
+    $missing = @()
+    if (-not (Test-Path '/usr/bin/chromium')) { $missing += 'chromium' }
+    if ($null -eq (Find-PostgresBin)) { $missing += 'postgresql' }
+    if (-not (Test-Command 'redis-server')) { $missing += 'redis-server' }
+    if ($missing.Count -gt 0) { Install-AptPackages $missing }
+    if (Test-Command 'npm') {
+        Push-Location (Join-Path $Root 'Tests/Interop.Js')
+        try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel=error') } finally { Pop-Location }
+    }
+    else {
+        Write-Warning 'npm not found: the tests that drive real npm clients (eureka-js-client, cloud-config-client) will fail.'
+    }
+}
+
+function Get-FreePort {
+    $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $l.Start(); $p = $l.LocalEndpoint.Port; $l.Stop(); return $p
+}
+
+function Invoke-AsUser([string] $User, [string] $File, [string[]] $Arguments) {
+    if ((Test-Root) -and $User) {
+        Invoke-Native runuser (@('-u', $User, '--', $File) + $Arguments)
+    }
+    else {
+        Invoke-Native $File $Arguments
+    }
+}
+
+# Starts PostgreSQL and Redis on loopback in $TempDir; returns a scriptblock that stops them.
+function Start-TestEngines([string] $TempDir) {
+    $stops = [System.Collections.Generic.List[scriptblock]]::new()
+    $pgBin = Find-PostgresBin
+    if ($pgBin) {
+        $pgDir = Join-Path $TempDir 'pg'
+        New-Item -ItemType Directory -Path $pgDir | Out-Null
+        $pgUser = ''
+        if (Test-Root) {
+            # initdb refuses to run as root: the server runs as the package's postgres user.
+            $pgUser = 'postgres'
+            Invoke-Native chown @('-R', 'postgres', $pgDir)
+        }
+        $port = Get-FreePort
+        Invoke-AsUser $pgUser (Join-Path $pgBin 'initdb') @('-D', "$pgDir/data", '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8')
+        Invoke-AsUser $pgUser (Join-Path $pgBin 'pg_ctl') @('-D', "$pgDir/data", '-l', "$pgDir/log", '-w', '-o', "-p $port -k $pgDir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300", 'start')
+        $env:INFRA_TEST_POSTGRES = "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+        Write-Host "PostgreSQL on 127.0.0.1:$port" -ForegroundColor Green
+        $stops.Add({ Invoke-AsUser $pgUser (Join-Path $pgBin 'pg_ctl') @('-D', "$pgDir/data", '-m', 'fast', 'stop') }.GetNewClosure())
+    }
+    else { Write-Warning 'PostgreSQL binaries not found: PostgreSQL-backed tests will fail.' }
+
+    if (Test-Command 'redis-server') {
+        $rport = Get-FreePort
+        $pidFile = Join-Path $TempDir 'redis.pid'
+        Invoke-Native redis-server @('--port', "$rport", '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', $pidFile, '--dir', $TempDir)
+        $env:INFRA_TEST_REDIS = "127.0.0.1:$rport"
+        Write-Host "Redis on 127.0.0.1:$rport" -ForegroundColor Green
+        $stops.Add({
+                for ($i = 0; $i -lt 50 -and -not (Test-Path $pidFile); $i++) { Start-Sleep -Milliseconds 100 }
+                if (Test-Path $pidFile) { Invoke-Native kill @((Get-Content $pidFile).Trim()) -IgnoreExitCode }
+            }.GetNewClosure())
+    }
+    else { Write-Warning 'redis-server not found: Redis-backed tests will fail.' }
+    return $stops
+}
+
+function Invoke-Test {
+    Install-TestPrerequisites
+    Invoke-Build
+    $temp = Join-Path ([System.IO.Path]::GetTempPath()) ("infra-test-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $temp | Out-Null
+    $stops = @()
+    try {
+        $stops = Start-TestEngines $temp
+        $results = Join-Path $Root 'artifacts/test-results'
+        $testArgs = @('test', $Solution, '-c', $Configuration, '--no-build', '-nologo',
+            '--blame-hang-timeout', '10m', '--results-directory', $results,
+            '--logger', 'console;verbosity=normal', '--logger', 'trx')
+        if ($Rest.Count -gt 0) { $testArgs += $Rest }
+        Invoke-Native dotnet $testArgs
+    }
+    finally {
+        foreach ($s in $stops) { try { & $s } catch { Write-Warning "stopping a test engine: $_" } }
+        Remove-Item -Recurse -Force $temp -ErrorAction SilentlyContinue
+    }
+}
+
+function Invoke-Lab {
+    $lab = Join-Path $Root 'Samples/Lab/Lab.csproj'
+    if (Test-Path $lab) {
+        Invoke-Native dotnet (@('run', '--project', $lab, '-c', $Configuration, '--') + $Rest)
+    }
+    else {
+        # Until the lab launcher exists the main job is the registry alone.
+        Invoke-Native dotnet (@('run', '--project', (Join-Path $Root 'Discovery.Server'), '-c', $Configuration, '--') + $Rest)
+    }
+}
+
+function Invoke-Bench {
+    Invoke-Native dotnet (@('run', '--project', (Join-Path $Root 'Benchmarks/Discovery.Benchmarks'), '-c', 'Release', '--') + $Rest)
+}
+
+switch ($Target) {
+    'build' { Invoke-Build }
+    'test' { Invoke-Test }
+    'lab' { Invoke-Lab }
+    'bench' { Invoke-Bench }
+}
