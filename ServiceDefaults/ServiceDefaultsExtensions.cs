@@ -1,4 +1,5 @@
 using Infrastructure.ServiceDefaults.Health;
+using Infrastructure.ServiceDefaults.Lifetime;
 using Infrastructure.ServiceDefaults.Logging;
 using Infrastructure.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
@@ -17,6 +18,7 @@ public static class ServiceDefaultsExtensions
         builder.AddDefaultLogging();
         builder.AddDefaultTelemetry();
         builder.Services.AddHealthChecks();
+        builder.Services.AddHostedService<ParentProcessWatchdog>();
         builder.Services.Configure<HostOptions>(o =>
         {
             // Long enough for a registry client to deregister and in-flight requests to drain.

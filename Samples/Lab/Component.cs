@@ -1,0 +1,22 @@
+namespace Infrastructure.Samples.Lab;
+
+/// <summary>One kind of process the lab runs (a server or a sample service).</summary>
+/// <param name="Name">Short name used on the command line and as the log prefix.</param>
+/// <param name="Project">Project folder relative to the repository root.</param>
+/// <param name="Port">Default first port; further instances take the next ports.</param>
+/// <param name="DependsOn">Components that must be ready first.</param>
+/// <param name="EurekaApp">The Eureka app name it registers as, when it registers; the lab waits until it is UP there.</param>
+/// <param name="OpenPath">The page to open first, relative to the instance URL.</param>
+/// <param name="Hint">What that page shows.</param>
+internal sealed record Component(
+    string Name,
+    string Project,
+    int Port,
+    string[] DependsOn,
+    string? EurekaApp,
+    string OpenPath,
+    string Hint)
+{
+    /// <summary>Extra environment for each instance, given the running plan.</summary>
+    public Func<LabPlan, int, IDictionary<string, string>>? Environment { get; init; }
+}

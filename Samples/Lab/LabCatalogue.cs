@@ -1,0 +1,37 @@
+namespace Infrastructure.Samples.Lab;
+
+/// <summary>Every component the lab knows, in the order a student meets them.</summary>
+internal static class LabCatalogue
+{
+    public static IReadOnlyList<Component> All { get; } =
+    [
+        new("discovery", "Discovery.Server", 8761, [], null, "", "the registry dashboard"),
+        new("config", "Config.Server", 8888, [], null, "catalog/default", "the catalog's configuration"),
+        new("auth", "Auth.Server", 9000, [], null, ".well-known/openid-configuration", "the OpenID Connect discovery document"),
+        new("gateway", "Gateway", 8080, ["discovery", "auth"], null, "actuator/gateway/routes", "the gateway's routes"),
+    ];
+
+    public static int DefaultPort(string name) =>
+        All.FirstOrDefault(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase))?.Port
+        ?? throw new ArgumentException($"unknown component '{name}'");
+
+    /// <summary>Environment every lab process gets: where the shared servers are, and Development mode.</summary>
+    public static Dictionary<string, string> CommonEnvironment(LabPlan plan, LabInstance instance)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["DOTNET_NOLOGO"] = "1",
+            ["INFRA_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OTEL_SERVICE_NAME"] = instance.Component.Name,
+            ["Eureka__Client__ServiceUrl__DefaultZone"] = new Uri(plan.UrlOf("discovery"), "eureka/").ToString(),
+            ["Spring__Cloud__Config__Uri"] = plan.UrlOf("config").ToString().TrimEnd('/'),
+            ["Auth__Authority"] = plan.UrlOf("auth").ToString().TrimEnd('/'),
+        };
+        foreach (var (k, v) in instance.Component.Environment?.Invoke(plan, instance.Index) ?? new Dictionary<string, string>())
+        {
+            env[k] = v;
+        }
+        return env;
+    }
+}

@@ -1,0 +1,79 @@
+namespace Infrastructure.Samples.Lab;
+
+/// <summary>One process to start: a component instance on a port.</summary>
+internal sealed record LabInstance(Component Component, int Index, int Port)
+{
+    public string Label => Component.Name + (Index > 0 || Component.Name is "catalog" ? $"#{Index + 1}" : "");
+    public Uri BaseUri => new($"http://127.0.0.1:{Port}/");
+}
+
+/// <summary>What the lab will start, in dependency order, with its ports and engines.</summary>
+internal sealed class LabPlan
+{
+    public LabPlan(IReadOnlyList<Component> catalogue, LabOptions options)
+    {
+        Options = options;
+        var byName = catalogue.ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
+        foreach (var name in options.Only ?? [])
+        {
+            if (!byName.ContainsKey(name)) { throw new ArgumentException($"--only: unknown component '{name}' (known: {string.Join(", ", byName.Keys)})"); }
+        }
+        foreach (var name in options.Scale.Keys.Concat(options.Ports.Keys))
+        {
+            if (!byName.ContainsKey(name)) { throw new ArgumentException($"unknown component '{name}' (known: {string.Join(", ", byName.Keys)})"); }
+        }
+        var selected = catalogue.Where(c => options.Only is null || options.Only.Contains(c.Name)).ToList();
+        Components = TopologicalOrder(selected, byName);
+        var instances = new List<LabInstance>();
+        foreach (var c in Components)
+        {
+            var count = options.Scale.GetValueOrDefault(c.Name, c.Name == "catalog" ? 2 : 1);
+            var first = options.Ports.GetValueOrDefault(c.Name, c.Port);
+            for (var i = 0; i < count; i++) { instances.Add(new LabInstance(c, i, first + i)); }
+        }
+        Instances = instances;
+    }
+
+    public LabOptions Options { get; }
+    public IReadOnlyList<Component> Components { get; }
+    public IReadOnlyList<LabInstance> Instances { get; }
+
+    /// <summary>Connection string of the PostgreSQL the lab started, when <c>--with-postgres</c> and it could.</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>Address of the Redis the lab started, when <c>--with-redis</c> and it could.</summary>
+    public string? Redis { get; set; }
+
+    public bool Has(string name) => Components.Any(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    public Uri UrlOf(string name)
+    {
+        var i = Instances.FirstOrDefault(x => x.Component.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+        // A component left out by --only still has its well-known address (the student may run it by hand).
+        return i?.BaseUri ?? new Uri($"http://127.0.0.1:{Options.Ports.GetValueOrDefault(name, LabCatalogue.DefaultPort(name))}/");
+    }
+
+    private static List<Component> TopologicalOrder(List<Component> selected, Dictionary<string, Component> byName)
+    {
+        var order = new List<Component>();
+        var state = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        void Visit(Component c)
+        {
+            switch (state.GetValueOrDefault(c.Name))
+            {
+                case 2: return;
+                case 1: throw new InvalidOperationException($"dependency cycle at {c.Name}");
+            }
+            state[c.Name] = 1;
+            foreach (var d in c.DependsOn)
+            {
+                var dep = byName[d];
+                if (selected.Contains(dep)) { Visit(dep); }
+            }
+            state[c.Name] = 2;
+            order.Add(c);
+        }
+        foreach (var c in selected) { Visit(c); }
+        return order;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Infrastructure.Samples.Lab;
+
+LabOptions options;
+LabPlan plan;
+try
+{
+    options = LabOptions.Parse(args);
+    if (options.Help)
+    {
+        Console.WriteLine(LabOptions.Usage);
+        return 0;
+    }
+    plan = new LabPlan(LabCatalogue.All, options);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine("lab: " + e.Message);
+    Console.Error.WriteLine(LabOptions.Usage);
+    return 2;
+}
+
+using var stopping = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopping.Cancel(); };
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopping.Cancel(); });
+using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; stopping.Cancel(); });
+
+var root = LabRunner.FindRepositoryRoot();
+await using var engines = new Engines();
+await using var runner = new LabRunner(plan, root, options.NoColor);
+try
+{
+    if (options.WithPostgres)
+    {
+        var (cs, why) = await engines.StartPostgresAsync();
+        plan.Postgres = cs;
+        Console.WriteLine(cs is null ? $"lab: --with-postgres: {why}; every server keeps its embedded store." : $"lab: PostgreSQL on {cs}");
+    }
+    if (options.WithRedis)
+    {
+        var (address, why) = await engines.StartRedisAsync();
+        plan.Redis = address;
+        Console.WriteLine(address is null ? $"lab: --with-redis: {why}; sessions and rate limits stay in process memory." : $"lab: Redis on {address}");
+    }
+    var started = Stopwatch.StartNew();
+    if (!await runner.StartAllAsync(stopping.Token))
+    {
+        return stopping.IsCancellationRequested ? 130 : 1;
+    }
+    runner.PrintTable(started.Elapsed);
+    await runner.WatchAsync(stopping.Token);
+    return 0;
+}
+finally
+{
+    Console.WriteLine("lab: stopping everything...");
+    await runner.StopAllAsync();
+    Console.WriteLine("lab: stopped.");
+}
