@@ -7,9 +7,32 @@ internal static class LabCatalogue
     [
         new("discovery", "Discovery.Server", 8761, [], null, "", "the registry dashboard"),
         new("config", "Config.Server", 8888, [], null, "catalog/default", "the catalog's configuration"),
-        new("auth", "Auth.Server", 9000, [], null, ".well-known/openid-configuration", "the OpenID Connect discovery document"),
-        new("gateway", "Gateway", 8080, ["discovery", "auth"], null, "actuator/gateway/routes", "the gateway's routes"),
+        new("auth", "Auth.Server", 9000, [], null, ".well-known/openid-configuration", "the OpenID Connect discovery document")
+        {
+            Environment = (plan, _) => Optional(("Auth__Postgres__ConnectionString", plan.Postgres)),
+        },
+        new("catalog", "Samples/Catalog.Service", 5301, ["discovery", "config", "auth"], "CATALOG", "actuator/health", "a catalog instance (its API needs a token)"),
+        new("order", "Samples/Order.Service", 5401, ["discovery", "config", "auth", "catalog"], "ORDER", "actuator/health", "the order service (calls catalog by name)"),
+        new("gateway", "Gateway", 8080, ["discovery", "auth"], null, "actuator/gateway/routes", "the gateway's routes")
+        {
+            Environment = (plan, _) => Optional(
+                ("Gateway__Discovery__Locator__Enabled", "true"),
+                ("Gateway__RateLimiter__Redis", plan.Redis)),
+        },
+        new("web-bff", "Samples/Web.Bff", 5100, ["gateway", "auth"], "WEB-BFF", "", "the web shop: log in as alice / alice")
+        {
+            Environment = (plan, _) => Optional(
+                ("Gateway__Url", plan.UrlOf("gateway").ToString()),
+                ("Redis__Configuration", plan.Redis)),
+        },
+        new("mobile-bff", "Samples/Mobile.Bff", 5200, ["gateway", "auth"], "MOBILE-BFF", "actuator/health", "the mobile edge (bearer tokens)")
+        {
+            Environment = (plan, _) => Optional(("Gateway__Url", plan.UrlOf("gateway").ToString())),
+        },
     ];
+
+    private static Dictionary<string, string> Optional(params (string Key, string? Value)[] pairs) =>
+        pairs.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!);
 
     public static int DefaultPort(string name) =>
         All.FirstOrDefault(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase))?.Port

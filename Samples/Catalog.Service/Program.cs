@@ -1,0 +1,22 @@
+using Infrastructure.Discovery.Client;
+using Infrastructure.Samples.Catalog.Products;
+using Infrastructure.Samples.Shared.Chaos;
+using Infrastructure.Samples.Shared.Security;
+using Infrastructure.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddDiscoveryClient();
+builder.AddScopeAuthorization("catalog.read");
+builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+var app = builder.Build();
+app.UseChaos();
+app.MapDefaultEndpoints();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapProducts();
+app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,23 @@
+using Infrastructure.Discovery.Client;
+using Infrastructure.Samples.MobileBff.Api;
+using Infrastructure.Samples.Shared.Chaos;
+using Infrastructure.Samples.Shared.Composition;
+using Infrastructure.Samples.Shared.Security;
+using Infrastructure.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddDiscoveryClient();
+builder.AddScopeAuthorization("catalog.read");
+builder.AddGatewayClient();
+
+var app = builder.Build();
+app.UseChaos();
+app.MapDefaultEndpoints();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapMobile();
+app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory.</summary>
+public partial class Program;

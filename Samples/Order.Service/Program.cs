@@ -1,0 +1,23 @@
+using Infrastructure.Discovery.Client;
+using Infrastructure.Samples.Order.Catalog;
+using Infrastructure.Samples.Order.Orders;
+using Infrastructure.Samples.Shared.Chaos;
+using Infrastructure.Samples.Shared.Security;
+using Infrastructure.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddDiscoveryClient();
+builder.AddScopeAuthorization("order.read", "order.write");
+builder.AddCatalogClient();
+
+var app = builder.Build();
+app.UseChaos();
+app.MapDefaultEndpoints();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapOrders();
+app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory.</summary>
+public partial class Program;
