@@ -87,7 +87,7 @@ internal static class TestInstances
                     return true;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
             }
             await Task.Delay(200);
