@@ -87,7 +87,7 @@ internal static class EurekaApi
         InstanceStatus? overridden = q["overriddenstatus"].ToString() is { Length: > 0 } o ? InstanceStatusParser.ParseOrUnknown(o) : null;
         var isReplication = IsReplication(ctx);
         var result = registry.Renew(app, id, isReplication, dirty, overridden);
-        if (result == RenewResult.Ok && !isReplication && registry.TryGetInstance(app, id, out var current))
+        if (result == RenewResult.Ok && !isReplication && replicator.HasPeers && registry.TryGetInstance(app, id, out var current))
         {
             replicator.Replicate(new ReplicationTask(ReplicationAction.Heartbeat, current.Info.App, id)
             {

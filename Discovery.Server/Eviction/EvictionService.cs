@@ -6,6 +6,7 @@ namespace Infrastructure.Discovery.Server.Eviction;
 /// <summary>Eureka's eviction timer and renewal-threshold update timer.</summary>
 internal sealed partial class EvictionService(
     InstanceRegistry registry,
+    RegistryMetrics metrics,
     TimeProvider time,
     IOptionsMonitor<EurekaServerOptions> options,
     ILogger<EvictionService> logger) : BackgroundService
@@ -27,6 +28,7 @@ internal sealed partial class EvictionService(
         }
         foreach (var evicted in registry.Evict())
         {
+            metrics.Evicted(evicted.Info.App);
             LogEvicted(logger, evicted.Info.App, evicted.Info.InstanceId);
         }
     }

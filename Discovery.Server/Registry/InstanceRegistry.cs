@@ -373,8 +373,22 @@ internal sealed class InstanceRegistry
         }
         var apps = order.Select(k => byId[k]).GroupBy(i => i.Info.App, StringComparer.Ordinal)
             .Select(g => new ApplicationView(g.Key, g.ToList())).ToList();
-        var full = GetApplications();
-        return new ApplicationsView(Interlocked.Increment(ref _deltaVersion), full.AppsHashCode, apps);
+        return new ApplicationsView(Interlocked.Increment(ref _deltaVersion), CurrentHashCode(), apps);
+    }
+
+    /// <summary>The reconcile hash code of the whole registry, counted without copying it.</summary>
+    public string CurrentHashCode()
+    {
+        var counts = new int[Enum.GetValues<InstanceStatus>().Length];
+        foreach (var gMap in _apps.Values)
+        {
+            foreach (var lease in gMap.Values)
+            {
+                counts[(int)lease.Holder.Status]++;
+            }
+        }
+        return HashCode(Enum.GetValues<InstanceStatus>().Where(s => counts[(int)s] > 0)
+            .Select(s => KeyValuePair.Create(s.ToString(), counts[(int)s])));
     }
 
     /// <summary>Drops recently-changed entries older than the retention time.</summary>

@@ -16,6 +16,7 @@ internal static class RegistryExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<InstanceRegistry>();
         builder.Services.AddSingleton<ResponseCache>();
+        builder.Services.AddSingleton<RegistryMetrics>();
         builder.Services.TryAddSingleton<IPeerReplicator, NullPeerReplicator>();
         builder.Services.AddHostedService<RegistryMaintenanceService>();
         return builder;

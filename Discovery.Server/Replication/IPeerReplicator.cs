@@ -34,6 +34,9 @@ internal interface IPeerReplicator
 
     /// <summary>Peers and their reachability.</summary>
     IReadOnlyList<PeerNodeStatus> Peers { get; }
+
+    /// <summary>Whether there is any peer to replicate to (lets the hot renew path skip building a task).</summary>
+    bool HasPeers { get; }
 }
 
 /// <summary>A standalone node: nothing to replicate to.</summary>
@@ -44,4 +47,6 @@ internal sealed class NullPeerReplicator : IPeerReplicator
     }
 
     public IReadOnlyList<PeerNodeStatus> Peers => [];
+
+    public bool HasPeers => false;
 }

@@ -45,6 +45,8 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
 
     public IReadOnlyList<PeerNodeStatus> Peers => _peers.Select(p => p.Status).ToList();
 
+    public bool HasPeers => _peers.Length > 0;
+
     public void Replicate(ReplicationTask task)
     {
         foreach (var peer in _peers)

@@ -140,6 +140,20 @@ public sealed class EvictionTests
         Assert.StartsWith("EMERGENCY!", details.GetProperty("description").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Prometheus_RegistryGauges_Exported()
+    {
+        await using var factory = new EurekaServerFactory();
+        using var http = factory.CreateClient();
+        await RegisterAsync(http, "metered", "m1");
+
+        var text = await http.GetStringAsync("/actuator/prometheus");
+
+        Assert.Matches(@"eureka_registry_instances(\{[^}]*\})? 1", text);
+        Assert.Contains("eureka_renews_threshold", text, StringComparison.Ordinal);
+        Assert.Contains("eureka_self_preservation_active", text, StringComparison.Ordinal);
+    }
+
     private sealed class StaticMonitor(EurekaServerOptions value) : IOptionsMonitor<EurekaServerOptions>
     {
         public EurekaServerOptions CurrentValue => value;
