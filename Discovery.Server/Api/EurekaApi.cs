@@ -30,6 +30,7 @@ internal static class EurekaApi
             g.MapGet("/instances/{id}", GetInstanceById);
             g.MapGet("/vips/{vip}", (string vip, HttpContext ctx, InstanceRegistry registry) => Payload(ctx, registry.GetByVip(vip, secure: false)));
             g.MapGet("/svips/{svip}", (string svip, HttpContext ctx, InstanceRegistry registry) => Payload(ctx, registry.GetByVip(svip, secure: true)));
+            g.MapPost("/peerreplication/batch", PeerReplicationBatch.HandleAsync);
         }
         return endpoints;
     }
@@ -221,7 +222,7 @@ internal static class EurekaApi
         return j >= 0 && (x < 0 || j < x);
     }
 
-    private static bool IsReplication(HttpContext ctx) =>
+    internal static bool IsReplication(HttpContext ctx) =>
         string.Equals(ctx.Request.Headers[ReplicationHeader].ToString(), "true", StringComparison.OrdinalIgnoreCase);
 
     private static bool TryLong(string? text, out long? value)
@@ -239,10 +240,10 @@ internal static class EurekaApi
         return false;
     }
 
-    private static IResult BadRequest(string message) => Results.Text(message, "text/plain", statusCode: StatusCodes.Status400BadRequest);
+    internal static IResult BadRequest(string message) => Results.Text(message, "text/plain", statusCode: StatusCodes.Status400BadRequest);
 
     /// <summary>Reads the body up to <paramref name="max"/> bytes; null when it is larger.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int max, CancellationToken ct)
+    internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int max, CancellationToken ct)
     {
         if (request.ContentLength > max)
         {
