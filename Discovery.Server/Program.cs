@@ -1,3 +1,8 @@
+using Infrastructure.Discovery.Server.Api;
+using Infrastructure.Discovery.Server.Dashboard;
+using Infrastructure.Discovery.Server.Eviction;
+using Infrastructure.Discovery.Server.Registry;
+using Infrastructure.Discovery.Server.Replication;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,9 +12,14 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
     builder.WebHost.UseUrls("http://127.0.0.1:8761");
 }
 builder.AddServiceDefaults();
+builder.AddEurekaRegistry();
+builder.AddEviction();
+builder.AddReplication();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapEurekaApi();
+app.MapDashboard();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory.</summary>

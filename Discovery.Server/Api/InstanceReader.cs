@@ -1,0 +1,404 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Xml;
+using System.Xml.Linq;
+using Infrastructure.Discovery.Server.Registry;
+
+namespace Infrastructure.Discovery.Server.Api;
+
+/// <summary>Reads a registration body (<c>{"instance":{...}}</c> or <c>&lt;instance&gt;</c>) tolerantly, as Eureka's codecs do, and validates it.</summary>
+internal static class InstanceReader
+{
+    public const int MaxRenewalIntervalInSecs = 3600;
+    public const int MaxDurationInSecs = 86_400;
+    private const int MaxFieldLength = 4096;
+
+    /// <summary>Parses and validates; on failure returns null and a message suitable for a 400 body.</summary>
+    public static InstanceInfo? TryRead(ReadOnlySpan<byte> body, string? contentType, long now, out string? error)
+    {
+        var raw = IsXml(body, contentType) ? ReadXml(body, out error) : ReadJson(body, out error);
+        return raw is null ? null : Validate(raw, now, out error);
+    }
+
+    /// <summary>Reads one instance element of a JSON document (used when syncing from a peer's <c>/apps</c>).</summary>
+    public static InstanceInfo? FromJsonElement(JsonElement instance, long now, out string? error)
+    {
+        var raw = FromJson(instance, out error);
+        return raw is null ? null : Validate(raw, now, out error);
+    }
+
+    private static bool IsXml(ReadOnlySpan<byte> body, string? contentType)
+    {
+        if (contentType is not null)
+        {
+            if (contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+            if (contentType.Contains("xml", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        foreach (var b in body)
+        {
+            if (!char.IsWhiteSpace((char)b) && b != 0xEF && b != 0xBB && b != 0xBF)
+            {
+                return b == (byte)'<';
+            }
+        }
+        return false;
+    }
+
+    private static RawInstance? ReadJson(ReadOnlySpan<byte> body, out string? error)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16, CommentHandling = JsonCommentHandling.Skip });
+            using var doc = JsonDocument.ParseValue(ref reader);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                error = "Malformed registration: expected a JSON object {\"instance\":{...}}";
+                return null;
+            }
+            // Eureka's codec expects the "instance" wrapper; a bare instance object is accepted as well.
+            var instance = root.TryGetProperty("instance", out var wrapped) ? wrapped : root;
+            if (instance.ValueKind != JsonValueKind.Object)
+            {
+                error = "Malformed registration: \"instance\" must be an object";
+                return null;
+            }
+            return FromJson(instance, out error);
+        }
+        catch (JsonException ex)
+        {
+            error = "Malformed JSON: " + ex.Message;
+            return null;
+        }
+    }
+
+    private static RawInstance? FromJson(JsonElement e, out string? error)
+    {
+        error = null;
+        var r = new RawInstance();
+        foreach (var p in e.EnumerateObject())
+        {
+            var v = p.Value;
+            switch (p.Name)
+            {
+                case "instanceId": r.InstanceId = Text(v); break;
+                case "hostName": r.HostName = Text(v); break;
+                case "app": r.App = Text(v); break;
+                case "appGroupName": r.AppGroupName = Text(v); break;
+                case "ipAddr": r.IpAddr = Text(v); break;
+                case "sid": r.Sid = Text(v); break;
+                case "status": r.Status = Text(v); break;
+                case "overriddenStatus":
+                case "overriddenstatus": r.OverriddenStatus = Text(v); break;
+                case "port": (r.Port, r.PortEnabled) = JsonPort(v); r.HasPort = true; break;
+                case "securePort": (r.SecurePort, r.SecurePortEnabled) = JsonPort(v); break;
+                case "countryId": r.CountryId = Text(v); break;
+                case "dataCenterInfo":
+                    if (v.ValueKind == JsonValueKind.Object)
+                    {
+                        r.HasDataCenter = true;
+                        r.DataCenterClass = v.TryGetProperty("@class", out var c) ? Text(c) : null;
+                        r.DataCenterName = v.TryGetProperty("name", out var n) ? Text(n) : null;
+                        r.DataCenterMetadata = v.TryGetProperty("metadata", out var m) ? JsonMap(m) : null;
+                    }
+                    break;
+                case "leaseInfo":
+                    if (v.ValueKind == JsonValueKind.Object)
+                    {
+                        r.RenewalIntervalInSecs = v.TryGetProperty("renewalIntervalInSecs", out var ri) ? Text(ri) : null;
+                        r.DurationInSecs = v.TryGetProperty("durationInSecs", out var d) ? Text(d) : null;
+                    }
+                    break;
+                case "metadata": r.Metadata = JsonMap(v); break;
+                case "homePageUrl": r.HomePageUrl = Text(v); break;
+                case "statusPageUrl": r.StatusPageUrl = Text(v); break;
+                case "healthCheckUrl": r.HealthCheckUrl = Text(v); break;
+                case "secureHealthCheckUrl": r.SecureHealthCheckUrl = Text(v); break;
+                case "vipAddress": r.VipAddress = Text(v); break;
+                case "secureVipAddress": r.SecureVipAddress = Text(v); break;
+                case "asgName": r.AsgName = Text(v); break;
+                case "isCoordinatingDiscoveryServer": r.IsCoordinatingDiscoveryServer = Text(v); break;
+                case "lastDirtyTimestamp": r.LastDirtyTimestamp = Text(v); break;
+                default: break;
+            }
+        }
+        return r;
+    }
+
+    private static (string? Port, string? Enabled) JsonPort(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.Object => (v.TryGetProperty("$", out var n) ? Text(n) : null, v.TryGetProperty("@enabled", out var en) ? Text(en) : null),
+        _ => (Text(v), null),
+    };
+
+    private static Dictionary<string, string>? JsonMap(JsonElement v)
+    {
+        if (v.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in v.EnumerateObject())
+        {
+            if (p.Name == "@class")
+            {
+                continue;
+            }
+            map[p.Name] = Text(p.Value) ?? string.Empty;
+        }
+        return map;
+    }
+
+    private static string? Text(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.String => v.GetString(),
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        _ => v.GetRawText(),
+    };
+
+    private static RawInstance? ReadXml(ReadOnlySpan<byte> body, out string? error)
+    {
+        error = null;
+        XElement root;
+        try
+        {
+            using var ms = new MemoryStream(body.ToArray());
+            using var reader = XmlReader.Create(ms, new XmlReaderSettings
+            {
+                DtdProcessing = DtdProcessing.Prohibit,
+                XmlResolver = null,
+                MaxCharactersFromEntities = 0,
+            });
+            root = XElement.Load(reader);
+        }
+        catch (XmlException ex)
+        {
+            error = "Malformed XML: " + ex.Message;
+            return null;
+        }
+        if (root.Name.LocalName != "instance")
+        {
+            error = $"Malformed registration: expected root element <instance>, got <{root.Name.LocalName}>";
+            return null;
+        }
+        var r = new RawInstance();
+        foreach (var e in root.Elements())
+        {
+            switch (e.Name.LocalName)
+            {
+                case "instanceId": r.InstanceId = e.Value; break;
+                case "hostName": r.HostName = e.Value; break;
+                case "app": r.App = e.Value; break;
+                case "appGroupName": r.AppGroupName = e.Value; break;
+                case "ipAddr": r.IpAddr = e.Value; break;
+                case "sid": r.Sid = e.Value; break;
+                case "status": r.Status = e.Value; break;
+                case "overriddenstatus":
+                case "overriddenStatus": r.OverriddenStatus = e.Value; break;
+                case "port": r.Port = e.Value; r.PortEnabled = (string?)e.Attribute("enabled"); r.HasPort = true; break;
+                case "securePort": r.SecurePort = e.Value; r.SecurePortEnabled = (string?)e.Attribute("enabled"); break;
+                case "countryId": r.CountryId = e.Value; break;
+                case "dataCenterInfo":
+                    r.HasDataCenter = true;
+                    r.DataCenterClass = (string?)e.Attribute("class");
+                    r.DataCenterName = (string?)e.Element("name");
+                    r.DataCenterMetadata = e.Element("metadata") is { } dm ? XmlMap(dm) : null;
+                    break;
+                case "leaseInfo":
+                    r.RenewalIntervalInSecs = (string?)e.Element("renewalIntervalInSecs");
+                    r.DurationInSecs = (string?)e.Element("durationInSecs");
+                    break;
+                case "metadata": r.Metadata = XmlMap(e); break;
+                case "homePageUrl": r.HomePageUrl = e.Value; break;
+                case "statusPageUrl": r.StatusPageUrl = e.Value; break;
+                case "healthCheckUrl": r.HealthCheckUrl = e.Value; break;
+                case "secureHealthCheckUrl": r.SecureHealthCheckUrl = e.Value; break;
+                case "vipAddress": r.VipAddress = e.Value; break;
+                case "secureVipAddress": r.SecureVipAddress = e.Value; break;
+                case "asgName": r.AsgName = e.Value; break;
+                case "isCoordinatingDiscoveryServer": r.IsCoordinatingDiscoveryServer = e.Value; break;
+                case "lastDirtyTimestamp": r.LastDirtyTimestamp = e.Value; break;
+                default: break;
+            }
+        }
+        return r;
+    }
+
+    private static Dictionary<string, string> XmlMap(XElement e) =>
+        e.Elements().GroupBy(c => XmlConvert.DecodeName(c.Name.LocalName), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+
+    private static InstanceInfo? Validate(RawInstance r, long now, out string? error)
+    {
+        error = null;
+        if (string.IsNullOrWhiteSpace(r.App))
+        {
+            error = "Missing appName";
+            return null;
+        }
+        if (string.IsNullOrWhiteSpace(r.HostName))
+        {
+            error = "Missing hostName";
+            return null;
+        }
+        if (string.IsNullOrWhiteSpace(r.IpAddr))
+        {
+            error = "Missing ipAddr";
+            return null;
+        }
+        if (!r.HasPort || string.IsNullOrWhiteSpace(r.Port))
+        {
+            error = "Missing port";
+            return null;
+        }
+        foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[("app", r.App), ("hostName", r.HostName), ("ipAddr", r.IpAddr), ("instanceId", r.InstanceId), ("vipAddress", r.VipAddress)])
+        {
+            if (value is { Length: > MaxFieldLength })
+            {
+                error = $"Field {name} is longer than {MaxFieldLength} characters";
+                return null;
+            }
+        }
+        if (r.App.Equals("delta", StringComparison.OrdinalIgnoreCase))
+        {
+            error = "'delta' is reserved and cannot be an application name";
+            return null;
+        }
+        if (!TryPort(r.Port, "port", out var port, ref error) || !TryBool(r.PortEnabled, true, "port.@enabled", out var portEnabled, ref error))
+        {
+            return null;
+        }
+        var securePort = 7002;
+        if (r.SecurePort is not null && !TryPort(r.SecurePort, "securePort", out securePort, ref error))
+        {
+            return null;
+        }
+        if (!TryBool(r.SecurePortEnabled, false, "securePort.@enabled", out var securePortEnabled, ref error))
+        {
+            return null;
+        }
+        if (!TryLease(r.RenewalIntervalInSecs, "renewalIntervalInSecs", InstanceInfo.DefaultRenewalIntervalInSecs, MaxRenewalIntervalInSecs, out var renewal, ref error)
+            || !TryLease(r.DurationInSecs, "durationInSecs", InstanceInfo.DefaultDurationInSecs, MaxDurationInSecs, out var duration, ref error))
+        {
+            return null;
+        }
+        if (duration < renewal)
+        {
+            error = $"leaseInfo.durationInSecs ({duration}) must not be shorter than leaseInfo.renewalIntervalInSecs ({renewal})";
+            return null;
+        }
+        var countryId = 1;
+        if (r.CountryId is not null && !int.TryParse(r.CountryId, NumberStyles.Integer, CultureInfo.InvariantCulture, out countryId))
+        {
+            error = "countryId must be an integer";
+            return null;
+        }
+        long dirty = now;
+        if (!string.IsNullOrWhiteSpace(r.LastDirtyTimestamp)
+            && (!long.TryParse(r.LastDirtyTimestamp, NumberStyles.Integer, CultureInfo.InvariantCulture, out dirty) || dirty < 0))
+        {
+            error = "lastDirtyTimestamp must be a non-negative integer (Unix ms)";
+            return null;
+        }
+        if (dirty == 0)
+        {
+            dirty = now;
+        }
+        var hostName = r.HostName.Trim();
+        return new InstanceInfo
+        {
+            InstanceId = string.IsNullOrWhiteSpace(r.InstanceId) ? hostName : r.InstanceId.Trim(),
+            App = r.App.Trim().ToUpperInvariant(),
+            AppGroupName = NullIfBlank(r.AppGroupName)?.ToUpperInvariant(),
+            HostName = hostName,
+            IpAddr = r.IpAddr.Trim(),
+            Sid = NullIfBlank(r.Sid),
+            Status = r.Status is null ? InstanceStatus.UP : InstanceStatusParser.ParseOrUnknown(r.Status),
+            OverriddenStatus = InstanceStatusParser.ParseOrUnknown(r.OverriddenStatus),
+            Port = port,
+            PortEnabled = portEnabled,
+            SecurePort = securePort,
+            SecurePortEnabled = securePortEnabled,
+            CountryId = countryId,
+            DataCenterClass = NullIfBlank(r.DataCenterClass) ?? InstanceInfo.DefaultDataCenterClass,
+            DataCenterName = NullIfBlank(r.DataCenterName) ?? "MyOwn",
+            DataCenterMetadata = r.DataCenterMetadata ?? InstanceInfo.EmptyMap,
+            RenewalIntervalInSecs = renewal,
+            DurationInSecs = duration,
+            Metadata = r.Metadata ?? InstanceInfo.EmptyMap,
+            HomePageUrl = NullIfBlank(r.HomePageUrl),
+            StatusPageUrl = NullIfBlank(r.StatusPageUrl),
+            HealthCheckUrl = NullIfBlank(r.HealthCheckUrl),
+            SecureHealthCheckUrl = NullIfBlank(r.SecureHealthCheckUrl),
+            VipAddress = NullIfBlank(r.VipAddress),
+            SecureVipAddress = NullIfBlank(r.SecureVipAddress),
+            AsgName = NullIfBlank(r.AsgName),
+            IsCoordinatingDiscoveryServer = string.Equals(r.IsCoordinatingDiscoveryServer, "true", StringComparison.OrdinalIgnoreCase),
+            LastDirtyTimestamp = dirty,
+        };
+    }
+
+    private static bool TryPort(string? text, string name, out int port, ref string? error)
+    {
+        if (!int.TryParse(text?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out port) || port < 0 || port > 65535)
+        {
+            error = $"{name} must be an integer between 0 and 65535, got '{text}'";
+            return false;
+        }
+        return true;
+    }
+
+    private static bool TryBool(string? text, bool fallback, string name, out bool value, ref string? error)
+    {
+        value = fallback;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+        if (!bool.TryParse(text.Trim(), out value))
+        {
+            error = $"{name} must be true or false, got '{text}'";
+            return false;
+        }
+        return true;
+    }
+
+    private static bool TryLease(string? text, string name, int fallback, int max, out int value, ref string? error)
+    {
+        value = fallback;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+        if (!long.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) || parsed < 0 || parsed > max)
+        {
+            error = $"leaseInfo.{name} must be an integer between 1 and {max}, got '{text}'";
+            return false;
+        }
+        // Eureka treats 0 as "not set" and applies the default.
+        value = parsed == 0 ? fallback : (int)parsed;
+        return true;
+    }
+
+    private static string? NullIfBlank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    private sealed class RawInstance
+    {
+        public string? InstanceId, HostName, App, AppGroupName, IpAddr, Sid, Status, OverriddenStatus;
+        public string? Port, PortEnabled, SecurePort, SecurePortEnabled, CountryId;
+        public bool HasPort, HasDataCenter;
+        public string? DataCenterClass, DataCenterName;
+        public Dictionary<string, string>? DataCenterMetadata, Metadata;
+        public string? RenewalIntervalInSecs, DurationInSecs;
+        public string? HomePageUrl, StatusPageUrl, HealthCheckUrl, SecureHealthCheckUrl, VipAddress, SecureVipAddress, AsgName;
+        public string? IsCoordinatingDiscoveryServer, LastDirtyTimestamp;
+    }
+}

@@ -1,0 +1,70 @@
+namespace Infrastructure.Discovery.Server.Registry;
+
+/// <summary>The lease of one registered instance: the current snapshot plus its renewal clock.</summary>
+internal sealed class Lease
+{
+    private InstanceInfo _holder;
+    private long _lastRenewalTimestamp;
+    private long _evictionTimestamp;
+    private long _serviceUpTimestamp;
+
+    public Lease(InstanceInfo holder, long now)
+    {
+        _holder = holder;
+        RegistrationTimestamp = now;
+        _lastRenewalTimestamp = now;
+    }
+
+    public InstanceInfo Holder
+    {
+        get => Volatile.Read(ref _holder);
+        set => Volatile.Write(ref _holder, value);
+    }
+
+    public long RegistrationTimestamp { get; }
+    public long LastRenewalTimestamp => Volatile.Read(ref _lastRenewalTimestamp);
+    public long EvictionTimestamp => Volatile.Read(ref _evictionTimestamp);
+
+    public long ServiceUpTimestamp
+    {
+        get => Volatile.Read(ref _serviceUpTimestamp);
+        set => Volatile.Write(ref _serviceUpTimestamp, value);
+    }
+
+    public void Renew(long now) => Volatile.Write(ref _lastRenewalTimestamp, now);
+
+    public void Cancel(long now)
+    {
+        if (EvictionTimestamp <= 0)
+        {
+            Volatile.Write(ref _evictionTimestamp, now);
+        }
+    }
+
+    /// <summary>Marks the first time the instance was seen UP; later UPs keep it.</summary>
+    public void ServiceUp(long now)
+    {
+        if (ServiceUpTimestamp == 0)
+        {
+            ServiceUpTimestamp = now;
+        }
+    }
+
+    public bool IsExpired(long now) =>
+        EvictionTimestamp > 0 || now > LastRenewalTimestamp + (Holder.DurationInSecs * 1000L);
+
+    public RegisteredInstance Snapshot() =>
+        new(Holder, new LeaseTimes(RegistrationTimestamp, LastRenewalTimestamp, EvictionTimestamp, ServiceUpTimestamp));
+}
+
+/// <summary>Lease timestamps (Unix ms) as served in <c>leaseInfo</c>.</summary>
+internal readonly record struct LeaseTimes(long RegistrationTimestamp, long LastRenewalTimestamp, long EvictionTimestamp, long ServiceUpTimestamp);
+
+/// <summary>An instance as served: its snapshot and its lease times at the moment it was read.</summary>
+internal readonly record struct RegisteredInstance(InstanceInfo Info, LeaseTimes Lease);
+
+/// <summary>A list of applications as served, with Eureka's version and reconcile hash code.</summary>
+internal sealed record ApplicationsView(long Version, string AppsHashCode, IReadOnlyList<ApplicationView> Applications);
+
+/// <summary>One application and its instances.</summary>
+internal sealed record ApplicationView(string Name, IReadOnlyList<RegisteredInstance> Instances);

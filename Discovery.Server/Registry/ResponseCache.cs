@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using Infrastructure.Discovery.Server.Api;
+using Microsoft.Extensions.Options;
+
+namespace Infrastructure.Discovery.Server.Registry;
+
+/// <summary>What a cached payload holds.</summary>
+internal enum CacheEntity
+{
+    AllApps,
+    Delta,
+    Application,
+}
+
+/// <summary>A cached payload's key: entity (and app name), and the wire format.</summary>
+internal readonly record struct CacheKey(CacheEntity Entity, string Name, bool Json);
+
+/// <summary>
+/// Eureka's two-level response cache: serialized payloads in a read-write cache invalidated on every change,
+/// fronted (when enabled) by a read-only copy refreshed every <c>ResponseCacheUpdateIntervalMs</c>, so thousands of
+/// polling clients cost one serialization per interval.
+/// </summary>
+internal sealed class ResponseCache
+{
+    private readonly ConcurrentDictionary<CacheKey, Entry> _readWrite = new();
+    private readonly ConcurrentDictionary<CacheKey, byte[]> _readOnly = new();
+    private readonly InstanceRegistry _registry;
+    private readonly TimeProvider _time;
+    private readonly IOptionsMonitor<EurekaServerOptions> _options;
+    private long _generation;
+
+    public ResponseCache(InstanceRegistry registry, TimeProvider time, IOptionsMonitor<EurekaServerOptions> options)
+    {
+        _registry = registry;
+        _time = time;
+        _options = options;
+        registry.Changed += Invalidate;
+    }
+
+    /// <summary>Payloads serialized so far (a figure for the dashboard and tests).</summary>
+    public long Serializations => Interlocked.Read(ref _serializations);
+
+    private long _serializations;
+
+    /// <summary>The payload for <paramref name="key"/>, or null when the application does not exist.</summary>
+    public byte[]? Get(CacheKey key)
+    {
+        if (_options.CurrentValue.UseReadOnlyResponseCache)
+        {
+            if (_readOnly.TryGetValue(key, out var cached))
+            {
+                return cached;
+            }
+            var fresh = GetReadWrite(key);
+            if (fresh is not null)
+            {
+                _readOnly.TryAdd(key, fresh);
+            }
+            return fresh;
+        }
+        return GetReadWrite(key);
+    }
+
+    /// <summary>Drops payloads that a change to <paramref name="app"/> makes stale.</summary>
+    public void Invalidate(string app)
+    {
+        Interlocked.Increment(ref _generation);
+        foreach (var json in (bool[])[true, false])
+        {
+            _readWrite.TryRemove(new CacheKey(CacheEntity.AllApps, string.Empty, json), out _);
+            _readWrite.TryRemove(new CacheKey(CacheEntity.Delta, string.Empty, json), out _);
+            if (app.Length > 0)
+            {
+                _readWrite.TryRemove(new CacheKey(CacheEntity.Application, app.ToUpperInvariant(), json), out _);
+            }
+        }
+    }
+
+    /// <summary>Copies changed read-write payloads into the read-only cache (Eureka's cache-fill timer task).</summary>
+    public void RefreshReadOnly()
+    {
+        foreach (var key in _readOnly.Keys)
+        {
+            var current = GetReadWrite(key);
+            if (current is null)
+            {
+                _readOnly.TryRemove(key, out _);
+            }
+            else if (_readOnly.TryGetValue(key, out var old) && !ReferenceEquals(old, current))
+            {
+                _readOnly[key] = current;
+            }
+        }
+    }
+
+    private byte[]? GetReadWrite(CacheKey key)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (_readWrite.TryGetValue(key, out var entry) && entry.ExpiresAt > now)
+        {
+            return entry.Payload;
+        }
+        var generation = Interlocked.Read(ref _generation);
+        var payload = Generate(key);
+        if (payload is null)
+        {
+            return null;
+        }
+        Interlocked.Increment(ref _serializations);
+        // Only cache what was built from a registry no change has touched since; otherwise a stale payload could stick.
+        if (Interlocked.Read(ref _generation) == generation)
+        {
+            _readWrite[key] = new Entry(payload, now + (_options.CurrentValue.ResponseCacheAutoExpirationInSeconds * 1000L));
+        }
+        return payload;
+    }
+
+    private byte[]? Generate(CacheKey key)
+    {
+        switch (key.Entity)
+        {
+            case CacheEntity.AllApps:
+                var all = _registry.GetApplications();
+                return key.Json ? EurekaJsonWriter.Applications(all) : EurekaXmlWriter.Applications(all);
+            case CacheEntity.Delta:
+                var delta = _registry.GetDelta();
+                return key.Json ? EurekaJsonWriter.Applications(delta) : EurekaXmlWriter.Applications(delta);
+            default:
+                var app = _registry.GetApplication(key.Name);
+                return app is null ? null : key.Json ? EurekaJsonWriter.Application(app) : EurekaXmlWriter.Application(app);
+        }
+    }
+
+    private sealed record Entry(byte[] Payload, long ExpiresAt);
+}

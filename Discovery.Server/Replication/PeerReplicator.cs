@@ -1,0 +1,295 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Infrastructure.Discovery.Server.Api;
+using Infrastructure.Discovery.Server.Registry;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace Infrastructure.Discovery.Server.Replication;
+
+/// <summary>
+/// Forwards local changes to every peer (one queue and worker per peer, so a dead peer slows nobody), re-registers
+/// on a peer that answers a heartbeat with 404, and syncs the registry from a peer once the server is listening.
+/// </summary>
+internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicator
+{
+    private readonly InstanceRegistry _registry;
+    private readonly IServer _server;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly TimeProvider _time;
+    private readonly IOptionsMonitor<EurekaServerOptions> _options;
+    private readonly IReadOnlyList<Uri> _configured;
+    private readonly ILogger<PeerReplicator> _logger;
+    private readonly HttpClient _http;
+    private volatile PeerNode[] _peers = [];
+
+    public PeerReplicator(
+        InstanceRegistry registry, IServer server, IHostApplicationLifetime lifetime, TimeProvider time,
+        IOptionsMonitor<EurekaServerOptions> options, IOptions<PeerOptions> peers, ILogger<PeerReplicator> logger)
+    {
+        _registry = registry;
+        _server = server;
+        _lifetime = lifetime;
+        _time = time;
+        _options = options;
+        _configured = peers.Value.PeerUrls();
+        _logger = logger;
+        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(2) })
+        {
+            Timeout = TimeSpan.FromMilliseconds(options.CurrentValue.PeerNodeReadTimeoutMs),
+        };
+    }
+
+    public IReadOnlyList<PeerNodeStatus> Peers => _peers.Select(p => p.Status).ToList();
+
+    public bool HasPeers => _peers.Length > 0;
+
+    public void Replicate(ReplicationTask task)
+    {
+        foreach (var peer in _peers)
+        {
+            peer.Queue.Writer.TryWrite(task);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_configured.Count == 0)
+        {
+            return;
+        }
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (_lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            try
+            {
+                await started.Task;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        var own = _server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        _peers = _configured.Where(u => !IsSelf(u, own)).Select(u => new PeerNode(u)).ToArray();
+        LogPeers(_logger, string.Join(", ", _peers.Select(p => p.ServiceUrl)));
+        var workers = _peers.Select(p => RunWorkerAsync(p, stoppingToken)).ToList();
+        await SyncRegistryAsync(stoppingToken);
+        await Task.WhenAll(workers);
+    }
+
+    /// <summary>A configured URL is this node when its port matches one we listen on and its host is ours.</summary>
+    internal static bool IsSelf(Uri peer, IEnumerable<string> ownAddresses)
+    {
+        foreach (var address in ownAddresses)
+        {
+            var normalised = address.Replace("://*", "://localhost", StringComparison.Ordinal).Replace("://+", "://localhost", StringComparison.Ordinal);
+            if (!Uri.TryCreate(normalised, UriKind.Absolute, out var own) || own.Port != peer.Port)
+            {
+                continue;
+            }
+            if (string.Equals(own.Host, peer.Host, StringComparison.OrdinalIgnoreCase)
+                || (IsLocal(own.Host) && IsLocal(peer.Host)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool IsLocal(string host) =>
+        host is "localhost" or "0.0.0.0" or "[::]" or "[::1]" or "::1"
+        || string.Equals(host, Dns.GetHostName(), StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+
+    private async Task RunWorkerAsync(PeerNode peer, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var task in peer.Queue.Reader.ReadAllAsync(ct))
+            {
+                await SendWithRetriesAsync(peer, task, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task SendWithRetriesAsync(PeerNode peer, ReplicationTask task, CancellationToken ct)
+    {
+        // A lost heartbeat is repaired by the next one; other changes are retried a few times.
+        var attempts = task.Action == ReplicationAction.Heartbeat ? 1 : 1 + _options.CurrentValue.NumberOfReplicationRetries;
+        for (var attempt = 1; attempt <= attempts && !ct.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                using var response = await SendAsync(peer, task, ct);
+                peer.Succeeded(_time.GetUtcNow());
+                if (task.Action == ReplicationAction.Heartbeat && response.StatusCode == HttpStatusCode.NotFound
+                    && _registry.TryGetInstance(task.App, task.Id, out var current))
+                {
+                    // The peer does not know the instance (it started later or evicted it): give it our copy.
+                    using var registered = await SendAsync(peer, new ReplicationTask(ReplicationAction.Register, task.App, task.Id) { Instance = current.Info }, ct);
+                }
+                else if (task.Action == ReplicationAction.Heartbeat && response.StatusCode == HttpStatusCode.Conflict)
+                {
+                    await AdoptPeerCopyAsync(response, ct);
+                }
+                return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                peer.Failed(_time.GetUtcNow(), ex.Message);
+                LogPeerFailed(_logger, peer.ServiceUrl, task.Action, attempt, ex.Message);
+                if (attempt < attempts)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), _time, ct);
+                }
+            }
+        }
+    }
+
+    /// <summary>A peer with a newer copy answered 409 with it: take it, as Eureka's <c>syncInstancesIfTimestampDiffers</c>.</summary>
+    private async Task AdoptPeerCopyAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(ct));
+        if (doc.RootElement.TryGetProperty("instance", out var e)
+            && InstanceReader.FromJsonElement(e, _time.GetUtcNow().ToUnixTimeMilliseconds(), out _) is { } info)
+        {
+            _registry.Register(info, isReplication: true);
+        }
+    }
+
+    private Task<HttpResponseMessage> SendAsync(PeerNode peer, ReplicationTask task, CancellationToken ct)
+    {
+        var instancePath = $"apps/{Uri.EscapeDataString(task.App)}/{Uri.EscapeDataString(task.Id)}";
+        HttpRequestMessage request = task.Action switch
+        {
+            ReplicationAction.Register => new HttpRequestMessage(HttpMethod.Post, new Uri(peer.ServiceUrl, $"apps/{Uri.EscapeDataString(task.App)}"))
+            {
+                Content = new ByteArrayContent(EurekaJsonWriter.Instance(new RegisteredInstance(task.Instance!, default))) { Headers = { { "Content-Type", "application/json" } } },
+            },
+            ReplicationAction.Heartbeat => new HttpRequestMessage(HttpMethod.Put, new Uri(peer.ServiceUrl, instancePath + Query(
+                ("status", task.Status?.ToString()),
+                ("lastDirtyTimestamp", task.LastDirtyTimestamp?.ToString(CultureInfo.InvariantCulture)),
+                ("overriddenstatus", task.OverriddenStatus is { } o && o != InstanceStatus.UNKNOWN ? o.ToString() : null)))),
+            ReplicationAction.Cancel => new HttpRequestMessage(HttpMethod.Delete, new Uri(peer.ServiceUrl, instancePath)),
+            ReplicationAction.StatusUpdate => new HttpRequestMessage(HttpMethod.Put, new Uri(peer.ServiceUrl, instancePath + "/status" + Query(
+                ("value", task.Status?.ToString()), ("lastDirtyTimestamp", task.LastDirtyTimestamp?.ToString(CultureInfo.InvariantCulture))))),
+            ReplicationAction.DeleteStatusOverride => new HttpRequestMessage(HttpMethod.Delete, new Uri(peer.ServiceUrl, instancePath + "/status" + Query(
+                ("value", task.Status?.ToString()), ("lastDirtyTimestamp", task.LastDirtyTimestamp?.ToString(CultureInfo.InvariantCulture))))),
+            _ => new HttpRequestMessage(HttpMethod.Put, new Uri(peer.ServiceUrl, instancePath + "/metadata" + Query(
+                (task.Metadata ?? new Dictionary<string, string>()).Select(kv => (kv.Key, (string?)kv.Value)).ToArray()))),
+        };
+        request.Headers.TryAddWithoutValidation(EurekaApi.ReplicationHeader, "true");
+        request.Headers.Accept.ParseAdd("application/json");
+        return SendDisposingAsync(request, ct);
+    }
+
+    private async Task<HttpResponseMessage> SendDisposingAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        using (request)
+        {
+            return await _http.SendAsync(request, ct);
+        }
+    }
+
+    private static string Query(params (string Key, string? Value)[] pairs)
+    {
+        var sb = new StringBuilder();
+        foreach (var (k, v) in pairs)
+        {
+            if (v is null)
+            {
+                continue;
+            }
+            sb.Append(sb.Length == 0 ? '?' : '&').Append(Uri.EscapeDataString(k)).Append('=').Append(Uri.EscapeDataString(v));
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Full fetch from the first peer that answers, applied as replicated registrations (Eureka's <c>syncUp</c>).</summary>
+    private async Task SyncRegistryAsync(CancellationToken ct)
+    {
+        var o = _options.CurrentValue;
+        for (var attempt = 0; attempt <= o.RegistrySyncRetries && !ct.IsCancellationRequested; attempt++)
+        {
+            if (attempt > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(o.RegistrySyncRetryWaitMs), _time, ct);
+            }
+            foreach (var peer in _peers)
+            {
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peer.ServiceUrl, "apps"));
+                    request.Headers.Accept.ParseAdd("application/json");
+                    using var response = await _http.SendAsync(request, ct);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        peer.Failed(_time.GetUtcNow(), $"GET apps answered {(int)response.StatusCode}");
+                        continue;
+                    }
+                    peer.Succeeded(_time.GetUtcNow());
+                    var count = ApplyFullRegistry(await response.Content.ReadAsByteArrayAsync(ct));
+                    LogSynced(_logger, count, peer.ServiceUrl);
+                    return;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException && !ct.IsCancellationRequested)
+                {
+                    peer.Failed(_time.GetUtcNow(), ex.Message);
+                }
+            }
+        }
+    }
+
+    private int ApplyFullRegistry(byte[] payload)
+    {
+        using var doc = JsonDocument.Parse(payload);
+        if (!doc.RootElement.TryGetProperty("applications", out var apps) || !apps.TryGetProperty("application", out var list))
+        {
+            return 0;
+        }
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var count = 0;
+        foreach (var app in AsArray(list))
+        {
+            if (!app.TryGetProperty("instance", out var instances))
+            {
+                continue;
+            }
+            foreach (var e in AsArray(instances))
+            {
+                if (InstanceReader.FromJsonElement(e, now, out _) is { } info)
+                {
+                    _registry.Register(info, isReplication: true);
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
+    private static IEnumerable<JsonElement> AsArray(JsonElement e) =>
+        e.ValueKind == JsonValueKind.Array ? e.EnumerateArray() : e.ValueKind == JsonValueKind.Object ? [e] : [];
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Replicating to peers: {Peers}")]
+    private static partial void LogPeers(ILogger logger, string peers);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Replication to {Peer} failed ({Action}, attempt {Attempt}): {Error}")]
+    private static partial void LogPeerFailed(ILogger logger, Uri peer, ReplicationAction action, int attempt, string error);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Synced {Count} instances from {Peer}")]
+    private static partial void LogSynced(ILogger logger, int count, Uri peer);
+}

@@ -1,0 +1,18 @@
+namespace Infrastructure.Discovery.Server.Replication;
+
+/// <summary>Registers peer replication.</summary>
+internal static class ReplicationExtensions
+{
+    /// <summary>Replicates to the peers in <c>Eureka:Client:ServiceUrl:DefaultZone</c> (this node excluded) and syncs from them on start.</summary>
+    public static IHostApplicationBuilder AddReplication(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PeerOptions>()
+            .BindConfiguration(PeerOptions.Section)
+            .Validate(o => !o.InvalidUrls().Any(), "Eureka:Client:ServiceUrl entries must be absolute http(s) URLs")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<PeerReplicator>();
+        builder.Services.AddSingleton<IPeerReplicator>(sp => sp.GetRequiredService<PeerReplicator>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PeerReplicator>());
+        return builder;
+    }
+}
