@@ -47,7 +47,11 @@ internal sealed record InstanceInfo
     /// <summary>ADDED, MODIFIED or DELETED in a delta; absent otherwise.</summary>
     public string? ActionType { get; init; }
 
-    /// <summary>The instance as the rest of the client sees it (the secure port when only that one is enabled, as Spring Cloud).</summary>
+    /// <summary>
+    /// The instance as the rest of the client sees it: the plain port when it is enabled, the secure port only when it
+    /// is the one enabled (Spring Cloud prefers the secure port whenever it is enabled; callers asking for
+    /// <c>http://name</c> would then find nothing).
+    /// </summary>
     public ServiceInstance ToServiceInstance()
     {
         var secure = SecurePortEnabled && !PortEnabled;

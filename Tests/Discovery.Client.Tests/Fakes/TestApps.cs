@@ -19,7 +19,7 @@ internal static class TestApps
         ["Eureka:Client:ServiceUrl"] = serviceUrl,
         ["Eureka:Client:RegistryFetchIntervalSeconds"] = "1",
         ["Eureka:Client:EurekaServerConnectTimeoutSeconds"] = "2",
-        ["Eureka:Client:EurekaServerReadTimeoutSeconds"] = "5",
+        ["Eureka:Client:EurekaServerReadTimeoutSeconds"] = "10",
         ["Eureka:Instance:AppName"] = appName,
         ["Eureka:Instance:LeaseRenewalIntervalInSeconds"] = "1",
         ["Eureka:Instance:LeaseExpirationDurationInSeconds"] = "3",
