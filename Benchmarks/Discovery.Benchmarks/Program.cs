@@ -49,6 +49,7 @@ static string Report(BenchOptions o, RegistryLoad l, Uri baseUri, int? pid)
     sb.AppendLine("| metric | value |");
     sb.AppendLine("|---|---|");
     sb.AppendLine(CultureInfo.InvariantCulture, $"| registration | {N(o.Instances)} in {l.RegistrationTime.TotalSeconds:0.0} s = {N(o.Instances / l.RegistrationTime.TotalSeconds)}/s ({o.RegisterConcurrency} in flight) |");
+    sb.AppendLine(CultureInfo.InvariantCulture, $"| instances listed by GET /eureka/apps afterwards | {(l.RegistryCount is { } rc ? N(rc) : "n/a")} |");
     sb.AppendLine(CultureInfo.InvariantCulture, $"| register p50 / p99 | {Ms(l.Register.Percentile(0.5))} / {Ms(l.Register.Percentile(0.99))} |");
     sb.AppendLine(CultureInfo.InvariantCulture, $"| server RSS before / after registration | {Mb(l.RssBefore)} / {Mb(l.RssAfterRegistration)} |");
     var perInstance = l.RssBefore is { } b && l.RssAfterRegistration is { } a ? N((double)(a - b) / o.Instances) + " bytes" : "n/a";

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using Infrastructure.Discovery.Client.Eureka.Transport;
 
 namespace Infrastructure.Discovery.Benchmarks;
@@ -43,6 +44,9 @@ internal sealed class RegistryLoad(BenchOptions options, HttpClient http, Uri ba
     public TimeSpan? ServerCpuDuringLoad { get; private set; }
     public IReadOnlyDictionary<string, int> Errors => _errors;
 
+    /// <summary>Instances a full fetch listed right after registration (should equal the number registered).</summary>
+    public int? RegistryCount { get; private set; }
+
     public static HttpClient CreateHttpClient(BenchOptions o)
     {
         var handler = new SocketsHttpHandler
@@ -70,6 +74,11 @@ internal sealed class RegistryLoad(BenchOptions options, HttpClient http, Uri ba
         // Let the server settle (caches, deferred allocations) before reading its memory.
         await Task.Delay(2000).ConfigureAwait(false);
         RssAfterRegistration = ServerProcessInfo.StatusBytes(serverPid, "VmRSS");
+        RegistryCount = await CountRegisteredAsync().ConfigureAwait(false);
+        if (RegistryCount != options.Instances)
+        {
+            Error($"registry lists {RegistryCount} instances after registering {options.Instances}");
+        }
 
         Console.WriteLine($"renewing at {options.RenewsPerSecond:N0}/s with {options.DeltaClients} delta clients and {options.FullFetchers} full fetchers for {options.Seconds} s...");
         var cpuBefore = ServerProcessInfo.CpuTime(serverPid);
@@ -102,6 +111,31 @@ internal sealed class RegistryLoad(BenchOptions options, HttpClient http, Uri ba
         ServerCpuDuringLoad = cpuAfter - cpuBefore;
         RssAfterLoad = ServerProcessInfo.StatusBytes(serverPid, "VmRSS");
         PeakRss = ServerProcessInfo.StatusBytes(serverPid, "VmHWM");
+    }
+
+    /// <summary>Counts the instances in <c>GET /eureka/apps</c> with a streaming reader (the document can be ~100 MB).</summary>
+    private async Task<int?> CountRegisteredAsync()
+    {
+        try
+        {
+            var body = await http.GetByteArrayAsync(new Uri(baseUri, "eureka/apps")).ConfigureAwait(false);
+            var reader = new Utf8JsonReader(body);
+            var count = 0;
+            while (reader.Read())
+            {
+                // Every instance object has exactly one "hostName"; the harness's metadata has no such key.
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("hostName"u8))
+                {
+                    count++;
+                }
+            }
+            return count;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            Error($"full fetch after registration {ex.GetType().Name}");
+            return null;
+        }
     }
 
     private async Task RegisterAllAsync()
