@@ -42,7 +42,7 @@ public static class DiscoveryClientExtensions
         // Which parts run is decided once, from the configuration present when the host is built.
         var client = configuration.GetSection(EurekaClientOptions.SectionName).Get<EurekaClientOptions>() ?? new EurekaClientOptions();
         ApplyServiceUrls(client, configuration);
-        if (client.Enabled && !services.Any(d => d.ServiceType == typeof(EurekaHttpClient)))
+        if (client.IsActive && !services.Any(d => d.ServiceType == typeof(EurekaHttpClient)))
         {
             services.AddSingleton<EurekaHttpClient>();
             services.AddSingleton(new EurekaAppName(FirstNonEmpty(
@@ -62,6 +62,7 @@ public static class DiscoveryClientExtensions
                 services.AddHostedService(sp => sp.GetRequiredService<RegistryFetchService>());
                 services.TryAddSingleton<IServiceInstanceProvider, EurekaServiceInstanceProvider>();
             }
+            services.AddHealthChecks().AddCheck<EurekaHealthCheck>("eureka");
         }
         services.TryAddSingleton<IServiceInstanceProvider>(_ => new SimpleServiceInstanceProvider(configuration));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceEndpointProviderFactory, DiscoveryServiceEndpointProviderFactory>());

@@ -15,6 +15,9 @@ public sealed class EurekaClientOptions
     /// </summary>
     public string? ServiceUrl { get; internal set; }
 
+    /// <summary>Turns the Eureka client off even when server URLs are configured (default true).</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Whether this application registers itself (default true).</summary>
     public bool ShouldRegisterWithEureka { get; set; } = true;
 
@@ -42,8 +45,8 @@ public sealed class EurekaClientOptions
     /// <summary>Entries of <see cref="ServiceUrl"/> that are not absolute http(s) URLs (reported by validation).</summary>
     internal IReadOnlyList<string> InvalidServiceUrls { get; set; } = [];
 
-    /// <summary>Whether any server URL is configured, i.e. Eureka is in use.</summary>
-    internal bool Enabled => ServiceUrls.Count > 0;
+    /// <summary>Whether Eureka is in use: enabled and at least one server URL configured.</summary>
+    internal bool IsActive => Enabled && ServiceUrls.Count > 0;
 
     /// <summary>Splits a comma-separated URL list; returns the invalid entries in <paramref name="invalid"/>.</summary>
     internal static List<Uri> ParseServiceUrls(string? value, List<string> invalid)

@@ -51,7 +51,7 @@ internal sealed class LocalRegistry
                 Upsert(i);
             }
             HasFullCopy = true;
-            Publish();
+            Publish(null);
         }
         Changed?.Invoke(this, EventArgs.Empty);
     }
@@ -62,8 +62,10 @@ internal sealed class LocalRegistry
         string hash;
         lock (_writeLock)
         {
+            var touched = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var i in changes)
             {
+                touched.Add(i.App);
                 if (i.ActionType == InstanceStatus.Deleted)
                 {
                     if (_apps.TryGetValue(i.App, out var app) && app.Remove(i.InstanceId) && app.Count == 0)
@@ -78,7 +80,7 @@ internal sealed class LocalRegistry
             }
             if (changes.Count > 0)
             {
-                Publish();
+                Publish(touched);
             }
             hash = ComputeHashCode(_apps.Values.SelectMany(a => a.Values));
         }
@@ -127,19 +129,41 @@ internal sealed class LocalRegistry
         app[i.InstanceId] = i with { ActionType = null };
     }
 
-    private void Publish()
+    /// <summary>Swaps in a new snapshot, rebuilding only the touched applications (all when null): a big registry's delta stays cheap.</summary>
+    private void Publish(HashSet<string>? touched)
     {
-        var up = new Dictionary<string, IReadOnlyList<ServiceInstance>>(_apps.Count, StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, app) in _apps)
+        Dictionary<string, IReadOnlyList<ServiceInstance>> up;
+        if (touched is null)
         {
-            up[name.ToLowerInvariant()] = app.Values
-                .Where(i => i.Status == InstanceStatus.Up)
-                .OrderBy(i => i.InstanceId, StringComparer.Ordinal)
-                .Select(i => i.ToServiceInstance())
-                .ToArray();
+            up = new Dictionary<string, IReadOnlyList<ServiceInstance>>(_apps.Count, StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, app) in _apps)
+            {
+                up[name.ToLowerInvariant()] = UpInstances(app);
+            }
+        }
+        else
+        {
+            up = new Dictionary<string, IReadOnlyList<ServiceInstance>>(_snapshot.Up, StringComparer.OrdinalIgnoreCase);
+            foreach (var name in touched)
+            {
+                if (_apps.TryGetValue(name, out var app))
+                {
+                    up[name.ToLowerInvariant()] = UpInstances(app);
+                }
+                else
+                {
+                    up.Remove(name);
+                }
+            }
         }
         _snapshot = new Snapshot(up, up.Keys.ToArray());
     }
+
+    private static ServiceInstance[] UpInstances(Dictionary<string, InstanceInfo> app) => app.Values
+        .Where(i => i.Status == InstanceStatus.Up)
+        .OrderBy(i => i.InstanceId, StringComparer.Ordinal)
+        .Select(i => i.ToServiceInstance())
+        .ToArray();
 
     private sealed record Snapshot(IReadOnlyDictionary<string, IReadOnlyList<ServiceInstance>> Up, IReadOnlyCollection<string> Services)
     {

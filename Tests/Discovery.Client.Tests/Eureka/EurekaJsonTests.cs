@@ -99,5 +99,9 @@ public sealed class EurekaJsonTests
         Assert.Equal("UP_2_", hash);
         Assert.Equal(["b", "c"], registry.GetUpInstances("CATALOG").Select(i => i.InstanceId));
         Assert.Equal(["catalog"], registry.GetServices());
+
+        registry.ApplyDelta([I("b", "UP", "DELETED"), I("c", "UP", "DELETED")]);
+        Assert.Empty(registry.GetUpInstances("catalog"));
+        Assert.Empty(registry.GetServices());
     }
 }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using Infrastructure.Discovery.Client.Tests.Fakes;
 using Infrastructure.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Infrastructure.Discovery.Client.Tests.Eureka;
 
@@ -163,6 +165,37 @@ public sealed class RegistrationTests
         Assert.Equal("catalog.internal", i.GetProperty("hostName").GetString());
         Assert.Equal(9090, i.GetProperty("port").GetProperty("$").GetInt32());
         Assert.Equal("http://catalog.internal:9090/actuator/health", i.GetProperty("healthCheckUrl").GetString());
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task HealthCheck_RegistryDownThenUp_DegradedThenHealthy()
+    {
+        await using var eureka = await FakeEurekaServer.StartAsync();
+        eureka.Unavailable = true;
+        await using var app = TestApps.Create(TestApps.EurekaConfig(eureka.ServiceUrl), configure: b => b.Services.AddHealthChecks());
+        await app.StartAsync().WaitAsync(Bounded);
+        var health = app.Services.GetRequiredService<HealthCheckService>();
+        var report = await health.CheckHealthAsync();
+        Assert.Equal(HealthStatus.Degraded, report.Entries["eureka"].Status);
+
+        eureka.Unavailable = false;
+        await TestApps.EventuallyAsync(() => health.CheckHealthAsync().GetAwaiter().GetResult().Entries["eureka"].Status == HealthStatus.Healthy, "a healthy Eureka component");
+        Assert.Equal(true, (await health.CheckHealthAsync()).Entries["eureka"].Data["registered"]);
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task Start_EurekaClientDisabled_NeitherRegistersNorFetches()
+    {
+        await using var eureka = await FakeEurekaServer.StartAsync();
+        var config = TestApps.EurekaConfig(eureka.ServiceUrl);
+        config["Eureka:Client:Enabled"] = "false";
+        await using var app = TestApps.Create(config);
+        await app.StartAsync().WaitAsync(Bounded);
+        await Task.Delay(1500);
+        Assert.Empty(eureka.Requests);
+        Assert.IsNotType<Infrastructure.Discovery.Client.Eureka.Registry.EurekaServiceInstanceProvider>(app.Services.GetRequiredService<IServiceInstanceProvider>());
         await app.StopAsync();
     }
 }
