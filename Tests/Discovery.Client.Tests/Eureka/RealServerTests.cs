@@ -7,13 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Infrastructure.Discovery.Client.Tests.Eureka;
 
-/// <summary>The client against the real Discovery.Server process (its Eureka API is built on another branch).</summary>
+/// <summary>The client against the real Discovery.Server process .</summary>
 public sealed class RealServerTests
 {
-    private const string UntilMerged = "Needs Discovery.Server's Eureka API from the discovery-server branch: remove this Skip once both branches are merged.";
     private static readonly TimeSpan Bounded = TimeSpan.FromSeconds(60);
 
-    [Fact(Skip = UntilMerged)]
+    [Fact]
     public async Task RealServer_RegisterResolveDeregister_RoundTrip()
     {
         await using var server = await ServerProcess.StartAsync("Discovery.Server", environment: new Dictionary<string, string?>
