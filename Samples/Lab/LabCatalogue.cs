@@ -5,7 +5,18 @@ internal static class LabCatalogue
 {
     public static IReadOnlyList<Component> All { get; } =
     [
-        new("discovery", "Discovery.Server", 8761, [], null, "", "the registry dashboard"),
+        new("discovery", "Discovery.Server", 8761, [], null, "", "the registry dashboard")
+        {
+            // Lab timings: changes show within seconds instead of Eureka's production minutes.
+            Environment = (_, _) => new Dictionary<string, string>
+            {
+                ["Eureka__Server__ResponseCacheUpdateIntervalMs"] = "1000",
+                ["Eureka__Server__EvictionIntervalTimerInMs"] = "5000",
+                ["Eureka__Server__ExpectedClientRenewalIntervalSeconds"] = "5",
+                // With a handful of instances one missed heartbeat would trip self-preservation; the lab page shows the switch.
+                ["Eureka__Server__EnableSelfPreservation"] = "false",
+            },
+        },
         new("config", "Config.Server", 8888, [], null, "catalog/default", "the catalog's configuration"),
         new("auth", "Auth.Server", 9000, [], null, ".well-known/openid-configuration", "the OpenID Connect discovery document")
         {
@@ -50,6 +61,10 @@ internal static class LabCatalogue
             ["Eureka__Client__ServiceUrl__DefaultZone"] = new Uri(plan.UrlOf("discovery"), "eureka/").ToString(),
             ["Spring__Cloud__Config__Uri"] = plan.UrlOf("config").ToString().TrimEnd('/'),
             ["Auth__Authority"] = plan.UrlOf("auth").ToString().TrimEnd('/'),
+            // Lab timings (see the discovery lab): heartbeats every 5 s, evicted 15 s after the last one, fetch every 5 s.
+            ["Eureka__Instance__LeaseRenewalIntervalInSeconds"] = "5",
+            ["Eureka__Instance__LeaseExpirationDurationInSeconds"] = "15",
+            ["Eureka__Client__RegistryFetchIntervalSeconds"] = "5",
         };
         foreach (var (k, v) in instance.Component.Environment?.Invoke(plan, instance.Index) ?? new Dictionary<string, string>())
         {

@@ -42,16 +42,39 @@ public static class LoggingExtensions
         return builder;
     }
 
-    /// <summary>One structured line per request; health and scrape endpoints are logged at Verbose so they do not drown the rest.</summary>
+    /// <summary>
+    /// One structured line per request. Successful calls to <c>/actuator</c> and to the paths listed in
+    /// <c>Logging:RequestLogging:QuietPaths</c> (entries like <c>"PUT /eureka/apps"</c> or <c>"/health"</c>) are
+    /// logged at Verbose, so heartbeats and polling do not drown the lines a person wants to read.
+    /// </summary>
     public static WebApplication UseDefaultRequestLogging(this WebApplication app)
     {
+        var quiet = new List<(string? Method, PathString Prefix)> { (null, "/actuator") };
+        foreach (var entry in app.Configuration.GetSection("Logging:RequestLogging:QuietPaths").Get<string[]>() ?? [])
+        {
+            var parts = entry.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            quiet.Add(parts.Length == 2 ? (parts[0], new PathString(parts[1])) : (null, new PathString(parts[0])));
+        }
         app.UseSerilogRequestLogging(o =>
         {
             o.GetLevel = (ctx, _, ex) =>
                 ex is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error
-                : ctx.Request.Path.StartsWithSegments("/actuator", StringComparison.Ordinal) ? LogEventLevel.Verbose
+                : ctx.Response.StatusCode < 400 && IsQuiet(ctx.Request, quiet) ? LogEventLevel.Verbose
                 : LogEventLevel.Information;
         });
         return app;
+    }
+
+    private static bool IsQuiet(HttpRequest request, List<(string? Method, PathString Prefix)> quiet)
+    {
+        foreach (var (method, prefix) in quiet)
+        {
+            if ((method is null || HttpMethods.Equals(method, request.Method))
+                && request.Path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }

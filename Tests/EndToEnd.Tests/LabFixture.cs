@@ -1,0 +1,30 @@
+using Infrastructure.Testing;
+
+namespace Infrastructure.EndToEnd.Tests;
+
+/// <summary>The whole lab on its default ports, started once for the tests that share it (as a student runs it).</summary>
+public sealed class LabFixture : IAsyncLifetime
+{
+    /// <summary>The running lab.</summary>
+    public LabProcess Lab { get; private set; } = null!;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync() =>
+        Lab = await LabProcess.StartAsync(["--with-redis"], TimeSpan.FromMinutes(6));
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        await Lab.SignalAsync("INT");
+        await Lab.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        await Lab.DisposeAsync();
+    }
+}
+
+/// <summary>Tests that share one running lab; they run one after the other.</summary>
+[CollectionDefinition(Name)]
+public sealed class LabCollection : ICollectionFixture<LabFixture>
+{
+    /// <summary>Collection name.</summary>
+    public const string Name = "lab";
+}
