@@ -1,3 +1,7 @@
+using Infrastructure.Config.Server;
+using Infrastructure.Config.Server.Api;
+using Infrastructure.Config.Server.Encryption;
+using Infrastructure.Config.Server.Monitor;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,9 +11,16 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
     builder.WebHost.UseUrls("http://127.0.0.1:8888");
 }
 builder.AddServiceDefaults();
+builder.AddConfigBackends();
+builder.AddConfigEncryption();
+builder.AddConfigMonitor();
 
 var app = builder.Build();
+app.UseSpringErrors();
 app.MapDefaultEndpoints();
+app.MapEncryptionEndpoints();
+app.MapMonitorEndpoints();
+app.MapEnvironmentEndpoints();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory.</summary>
