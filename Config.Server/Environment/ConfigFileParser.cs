@@ -31,13 +31,19 @@ internal static class ConfigFileParser
     private static List<ParsedDocument> ParseYaml(string displayName, string content)
     {
         var stream = new YamlStream();
+        var parser = new Parser(new StringReader(content));
         try
         {
-            stream.Load(new StringReader(content));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
             throw new ConfigFileParseException(displayName, e.Start.Line, e.InnerException?.Message ?? e.Message, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet reports some truncated constructs (an unclosed flow sequence at end of file) this way.
+            throw new ConfigFileParseException(displayName, parser.Current?.End.Line, "unexpected end of the document (unclosed [ or {?)", e);
         }
         var docs = new List<ParsedDocument>();
         foreach (var doc in stream.Documents)
@@ -180,7 +186,7 @@ internal static class ConfigFileParser
                 into[prefix] = e.GetString();
                 break;
             case JsonValueKind.Number:
-                into[prefix] = e.TryGetInt64(out var l) ? l : e.GetDouble();
+                into[prefix] = e.TryGetInt64(out var l) ? (object)l : e.GetDouble();
                 break;
             case JsonValueKind.True:
                 into[prefix] = true;

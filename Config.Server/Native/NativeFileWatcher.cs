@@ -33,7 +33,10 @@ internal sealed partial class NativeFileWatcher(IEnvironmentRepository repositor
             w.Renamed += (_, e) => { OnChange(e.OldFullPath); OnChange(e.FullPath); };
             w.Error += (_, e) => LogWatcherError(logger, root, e.GetException());
             w.EnableRaisingEvents = true;
-            _watchers.Add(w);
+            lock (_watchers)
+            {
+                _watchers.Add(w);
+            }
             LogWatching(logger, root);
         }
         return Task.CompletedTask;
@@ -71,11 +74,17 @@ internal sealed partial class NativeFileWatcher(IEnvironmentRepository repositor
 
     public void Dispose()
     {
-        foreach (var w in _watchers)
+        FileSystemWatcher[] watchers;
+        lock (_watchers)
         {
+            watchers = [.. _watchers];
+            _watchers.Clear();
+        }
+        foreach (var w in watchers)
+        {
+            w.EnableRaisingEvents = false;
             w.Dispose();
         }
-        _watchers.Clear();
         _timer?.Dispose();
         _timer = null;
     }
