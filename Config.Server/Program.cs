@@ -2,6 +2,7 @@ using Infrastructure.Config.Server;
 using Infrastructure.Config.Server.Api;
 using Infrastructure.Config.Server.Encryption;
 using Infrastructure.Config.Server.Monitor;
+using Infrastructure.Config.Server.Postgres;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -20,6 +21,7 @@ app.UseSpringErrors();
 app.MapDefaultEndpoints();
 app.MapEncryptionEndpoints();
 app.MapMonitorEndpoints();
+app.MapAdminEndpoints();
 app.MapEnvironmentEndpoints();
 app.Run();
 

@@ -15,12 +15,18 @@ internal sealed partial class NativeFileWatcher(IEnvironmentRepository repositor
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.Watch || repository is not NativeEnvironmentRepository native)
+        var natives = repository switch
+        {
+            NativeEnvironmentRepository n => [n],
+            CompositeEnvironmentRepository c => c.Repositories.OfType<NativeEnvironmentRepository>().ToList(),
+            _ => [],
+        };
+        if (!options.Value.Watch || natives.Count == 0)
         {
             return Task.CompletedTask;
         }
         _timer = new Timer(_ => Flush());
-        foreach (var root in native.WatchRoots)
+        foreach (var root in natives.SelectMany(n => n.WatchRoots).Distinct(StringComparer.Ordinal))
         {
             var w = new FileSystemWatcher(root)
             {
