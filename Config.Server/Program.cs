@@ -3,6 +3,7 @@ using Infrastructure.Config.Server.Api;
 using Infrastructure.Config.Server.Encryption;
 using Infrastructure.Config.Server.Monitor;
 using Infrastructure.Config.Server.Postgres;
+using Infrastructure.Config.Server.Security;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,9 +16,12 @@ builder.AddServiceDefaults();
 builder.AddConfigBackends();
 builder.AddConfigEncryption();
 builder.AddConfigMonitor();
+builder.AddConfigSecurity();
 
 var app = builder.Build();
 app.UseSpringErrors();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapEncryptionEndpoints();
 app.MapMonitorEndpoints();

@@ -1,5 +1,6 @@
 using System.Text;
 using Infrastructure.Config.Server.Environment;
+using Infrastructure.Config.Server.Security;
 
 namespace Infrastructure.Config.Server.Api;
 
@@ -8,8 +9,9 @@ internal static class EnvironmentEndpoints
 {
     private const string FileRoute = @"regex(^.+\.(yml|yaml|properties|json)$)";
 
-    public static IEndpointRouteBuilder MapEnvironmentEndpoints(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapEnvironmentEndpoints(this IEndpointRouteBuilder endpoints)
     {
+        var app = endpoints.MapGroup("").RequireAuthorization(ConfigPolicies.Read);
         // The JSON environment; ?resolvePlaceholders=false returns values as written.
         app.MapGet("/{application}/{profile}", (string application, string profile, bool? resolvePlaceholders, EnvironmentService svc) =>
             Results.Json(svc.Get(application, profile, null, resolvePlaceholders ?? true)));
@@ -37,7 +39,7 @@ internal static class EnvironmentEndpoints
             }
             return Results.File(content, ContentTypeFor(path));
         });
-        return app;
+        return endpoints;
     }
 
     private static IResult Document(EnvironmentService svc, string? label, string file, bool resolve)

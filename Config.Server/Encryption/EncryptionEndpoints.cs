@@ -1,13 +1,15 @@
 using System.Security.Cryptography;
 using System.Text;
+using Infrastructure.Config.Server.Security;
 
 namespace Infrastructure.Config.Server.Encryption;
 
 /// <summary><c>POST /encrypt</c>, <c>POST /decrypt</c>, <c>GET /encrypt/status</c> with Spring's bodies and status codes.</summary>
 internal static class EncryptionEndpoints
 {
-    public static IEndpointRouteBuilder MapEncryptionEndpoints(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapEncryptionEndpoints(this IEndpointRouteBuilder endpoints)
     {
+        var app = endpoints.MapGroup("").RequireAuthorization(ConfigPolicies.Admin);
         app.MapGet("/encrypt/status", (CipherService cipher) =>
             cipher.HasKey ? Results.Json(new { status = "OK" }) : NoKey());
 
@@ -37,7 +39,7 @@ internal static class EncryptionEndpoints
                 return Results.Json(new { description = "Text not encrypted with this key", status = "INVALID" }, statusCode: StatusCodes.Status400BadRequest);
             }
         });
-        return app;
+        return endpoints;
     }
 
     private static IResult NoKey() =>

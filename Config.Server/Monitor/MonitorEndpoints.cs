@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Infrastructure.Config.Server.Security;
 
 namespace Infrastructure.Config.Server.Monitor;
 
@@ -15,7 +16,7 @@ internal static class MonitorEndpoints
             var e = paths.Count == 0 ? null : bus.PublishForPaths(paths, "webhook " + WebhookKind(request));
             // Spring answers with the set of service names it notified.
             return Results.Json(e?.Destinations ?? []);
-        }).DisableAntiforgery();
+        }).DisableAntiforgery().RequireAuthorization(ConfigPolicies.Admin);
 
         app.MapGet("/monitor/events", async (HttpContext ctx, RefreshEventBus bus, string? application, string? profile) =>
         {
@@ -71,7 +72,7 @@ internal static class MonitorEndpoints
             {
                 bus.Unsubscribe(channel);
             }
-        });
+        }).RequireAuthorization(ConfigPolicies.Read);
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Infrastructure.Config.Server.Api;
 using Infrastructure.Config.Server.Environment;
+using Infrastructure.Config.Server.Security;
 
 namespace Infrastructure.Config.Server.Postgres;
 
@@ -13,7 +14,7 @@ internal static class AdminEndpoints
         {
             return app; // only the PostgreSQL backend is writable
         }
-        var group = app.MapGroup("/admin");
+        var group = app.MapGroup("/admin").RequireAuthorization(ConfigPolicies.Admin);
         group.MapPut("/properties/{application}/{profile}/{label}/{key}", async (HttpContext ctx, string application, string profile, string label, string key, PostgresEnvironmentRepository repo) =>
         {
             Check(application, profile, label, key);

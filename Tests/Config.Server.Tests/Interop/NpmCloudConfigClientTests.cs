@@ -7,7 +7,7 @@ namespace Infrastructure.Config.Server.Tests.Interop;
 public sealed class NpmCloudConfigClientTests
 {
     [Fact]
-    public async Task Load_NpmClientSeveralProfilesAndLabel_ReadsMergedValues()
+    public async Task Load_NpmClientSeveralProfilesLabelAndBasicAuth_ReadsMergedValues()
     {
         using var dir = new TempDir();
         dir.Write("application.yml", "shared: app\nregion: eu\n");
@@ -18,10 +18,13 @@ public sealed class NpmCloudConfigClientTests
         {
             ["ConfigServer__Native__SearchLocations"] = dir.Path,
             ["ConfigServer__Encrypt__Key"] = "foo",
+            ["ConfigServer__Security__Enabled"] = "true",
+            ["ConfigServer__Security__Users__0__Username"] = "reader",
+            ["ConfigServer__Security__Users__0__Password"] = "r-pass",
         });
         const string script = """
             const client = require('cloud-config-client');
-            client.load({ endpoint: process.env.CONFIG_URI, name: 'shop', profiles: ['dev', 'cloud'], label: 'master' })
+            client.load({ endpoint: process.env.CONFIG_URI, name: 'shop', profiles: ['dev', 'cloud'], label: 'master', auth: { user: 'reader', pass: 'r-pass' } })
               .then(c => console.log(JSON.stringify({
                   size: c.get('shop.size'), shared: c.get('shared'), region: c.get('region'),
                   item1: c.get('shop', 'items[1]'), password: c.get('shop.password'),
