@@ -14,9 +14,9 @@ internal static class EnvironmentEndpoints
         var app = endpoints.MapGroup("").RequireAuthorization(ConfigPolicies.Read);
         // The JSON environment; ?resolvePlaceholders=false returns values as written.
         app.MapGet("/{application}/{profile}", (string application, string profile, bool? resolvePlaceholders, EnvironmentService svc) =>
-            Results.Json(svc.Get(application, profile, null, resolvePlaceholders ?? true)));
+            Results.Bytes(svc.GetJson(application, profile, null, resolvePlaceholders ?? true), "application/json"));
         app.MapGet("/{application}/{profile}/{label}", (string application, string profile, string label, bool? resolvePlaceholders, EnvironmentService svc) =>
-            Results.Json(svc.Get(application, profile, label, resolvePlaceholders ?? true)));
+            Results.Bytes(svc.GetJson(application, profile, label, resolvePlaceholders ?? true), "application/json"));
 
         app.MapGet("/{file:" + FileRoute + "}", (string file, bool? resolvePlaceholders, EnvironmentService svc) =>
             Document(svc, null, file, resolvePlaceholders ?? true));
