@@ -1,3 +1,9 @@
+using Infrastructure.Config.Server;
+using Infrastructure.Config.Server.Api;
+using Infrastructure.Config.Server.Encryption;
+using Infrastructure.Config.Server.Monitor;
+using Infrastructure.Config.Server.Postgres;
+using Infrastructure.Config.Server.Security;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,9 +13,20 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
     builder.WebHost.UseUrls("http://127.0.0.1:8888");
 }
 builder.AddServiceDefaults();
+builder.AddConfigBackends();
+builder.AddConfigEncryption();
+builder.AddConfigMonitor();
+builder.AddConfigSecurity();
 
 var app = builder.Build();
+app.UseSpringErrors();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
+app.MapEncryptionEndpoints();
+app.MapMonitorEndpoints();
+app.MapAdminEndpoints();
+app.MapEnvironmentEndpoints();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory.</summary>

@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Infrastructure.Config.Server.Security;
+
+namespace Infrastructure.Config.Server.Monitor;
+
+/// <summary><c>POST /monitor</c> (Spring's git-host webhook or <c>path=...</c> form) and <c>GET /monitor/events</c> (Server-Sent Events).</summary>
+internal static class MonitorEndpoints
+{
+    public static IEndpointRouteBuilder MapMonitorEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/monitor", async (HttpRequest request, RefreshEventBus bus) =>
+        {
+            var paths = await ExtractPathsAsync(request);
+            var e = paths.Count == 0 ? null : bus.PublishForPaths(paths, "webhook " + WebhookKind(request));
+            // Spring answers with the set of service names it notified.
+            return Results.Json(e?.Destinations ?? []);
+        }).DisableAntiforgery().RequireAuthorization(ConfigPolicies.Admin);
+
+        app.MapGet("/monitor/events", async (HttpContext ctx, RefreshEventBus bus, string? application, string? profile) =>
+        {
+            long? lastId = long.TryParse(ctx.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+            var channel = bus.Subscribe(lastId);
+            try
+            {
+                ctx.Response.Headers.ContentType = "text/event-stream";
+                ctx.Response.Headers.CacheControl = "no-cache";
+                ctx.Response.Headers["X-Accel-Buffering"] = "no";
+                await ctx.Response.WriteAsync(": subscribed\n\n", ctx.RequestAborted);
+                await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                var profiles = profile?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+                while (!ctx.RequestAborted.IsCancellationRequested)
+                {
+                    using var keepAlive = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+                    keepAlive.CancelAfter(TimeSpan.FromSeconds(15));
+                    RefreshEvent? e = null;
+                    try
+                    {
+                        if (await channel.Reader.WaitToReadAsync(keepAlive.Token))
+                        {
+                            channel.Reader.TryRead(out e);
+                        }
+                        else
+                        {
+                            break;
+                        }
+                    }
+                    catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested)
+                    {
+                        await ctx.Response.WriteAsync(": keep-alive\n\n", ctx.RequestAborted);
+                        await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                        continue;
+                    }
+                    if (e is null || (application is not null && !Matches(e, application, profiles)))
+                    {
+                        continue;
+                    }
+                    var sb = new StringBuilder();
+                    sb.Append("id: ").Append(e.Id.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                    sb.Append("event: refresh\n");
+                    sb.Append("data: ").Append(JsonSerializer.Serialize(e)).Append("\n\n");
+                    await ctx.Response.WriteAsync(sb.ToString(), ctx.RequestAborted);
+                    await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // client went away
+            }
+            finally
+            {
+                bus.Unsubscribe(channel);
+            }
+        }).RequireAuthorization(ConfigPolicies.Read);
+        return app;
+    }
+
+    /// <summary>Whether an event concerns an application with the given profiles (same rule as Config.Client's).</summary>
+    internal static bool Matches(RefreshEvent e, string application, IReadOnlyList<string> profiles)
+    {
+        foreach (var d in e.Destinations)
+        {
+            var colon = d.IndexOf(':', StringComparison.Ordinal);
+            var name = colon < 0 ? d : d[..colon];
+            var profile = colon < 0 ? null : d[(colon + 1)..];
+            if ((name == "*" || string.Equals(name, application, StringComparison.OrdinalIgnoreCase))
+                && (profile is null || profile == "**" || profiles.Contains(profile, StringComparer.Ordinal)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static string WebhookKind(HttpRequest r) =>
+        r.Headers.ContainsKey("X-Github-Event") ? "github"
+        : r.Headers.ContainsKey("X-Gitlab-Event") ? "gitlab"
+        : r.Headers.ContainsKey("X-Event-Key") ? "bitbucket"
+        : r.Headers.ContainsKey("X-Gitea-Event") ? "gitea"
+        : "path";
+
+    /// <summary>Changed file paths from a push payload (<c>commits[].added/modified/removed</c>) or from <c>path</c> form/JSON fields.</summary>
+    internal static async Task<List<string>> ExtractPathsAsync(HttpRequest request)
+    {
+        var paths = new List<string>();
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync();
+            paths.AddRange(form["path"].Where(p => !string.IsNullOrWhiteSpace(p))!);
+            return paths;
+        }
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync();
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return paths;
+        }
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            throw new BadHttpRequestException("Webhook body is not JSON: " + e.Message, StatusCodes.Status400BadRequest);
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return paths;
+            }
+            if (root.TryGetProperty("commits", out var commits) && commits.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var c in commits.EnumerateArray())
+                {
+                    foreach (var field in new[] { "added", "modified", "removed" })
+                    {
+                        if (c.ValueKind == JsonValueKind.Object && c.TryGetProperty(field, out var list) && list.ValueKind == JsonValueKind.Array)
+                        {
+                            paths.AddRange(list.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!));
+                        }
+                    }
+                }
+            }
+            if (root.TryGetProperty("path", out var path))
+            {
+                if (path.ValueKind == JsonValueKind.String)
+                {
+                    paths.Add(path.GetString()!);
+                }
+                else if (path.ValueKind == JsonValueKind.Array)
+                {
+                    paths.AddRange(path.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!));
+                }
+            }
+        }
+        return paths;
+    }
+}

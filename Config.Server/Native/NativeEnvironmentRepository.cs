@@ -1,0 +1,145 @@
+using Infrastructure.Config.Server.Environment;
+using Microsoft.Extensions.Options;
+
+namespace Infrastructure.Config.Server.Native;
+
+/// <summary>Spring's native (file system) backend over <see cref="NativeOptions.SearchLocations"/>.</summary>
+internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> options, IHostEnvironment host, ParsedFileCache cache) : IEnvironmentRepository
+{
+    private readonly NativeOptions _options = options.Value;
+
+    public string Kind => "native";
+
+    /// <summary>Configured locations as (display form, absolute form), placeholders still in place.</summary>
+    internal IReadOnlyList<(string Display, string Absolute)> Locations { get; } = ParseLocations(options.Value.SearchLocations, host);
+
+    /// <summary>Existing folders to watch: each location up to its first placeholder.</summary>
+    internal IEnumerable<string> WatchRoots =>
+        Locations.Select(l => l.Absolute.IndexOf('{', StringComparison.Ordinal) is var i and >= 0 ? Path.GetDirectoryName(l.Absolute[..i]) ?? l.Absolute[..i] : l.Absolute)
+            .Where(Directory.Exists)
+            .Distinct(StringComparer.Ordinal);
+
+    public ConfigEnvironment FindOne(string application, IReadOnlyList<string> profiles, string? label)
+    {
+        var effectiveLabel = label ?? _options.DefaultLabel;
+        var dirs = Expand(application, profiles, effectiveLabel);
+        var sources = FileEnvironmentBuilder.Build(application, profiles, name => FindFiles(dirs, name));
+        return new ConfigEnvironment
+        {
+            Name = application,
+            Profiles = [.. profiles],
+            Label = effectiveLabel,
+            PropertySources = sources,
+        };
+    }
+
+    public PlainTextResource? FindResource(string application, IReadOnlyList<string> profiles, string? label, string path)
+    {
+        var relative = RequestGuard.CheckRelativePath(path);
+        var dirs = Expand(application, profiles, label ?? _options.DefaultLabel);
+        foreach (var candidate in PlainTextCandidates(relative, profiles))
+        {
+            foreach (var (display, dir) in dirs)
+            {
+                var full = Path.GetFullPath(Path.Combine(dir, candidate));
+                if (full.StartsWith(Path.GetFullPath(dir), StringComparison.Ordinal) && File.Exists(full))
+                {
+                    return new PlainTextResource(display + candidate, File.ReadAllBytes(full));
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Spring's order for plain text: <c>name-{profile}.ext</c> for each profile (last first), then <c>name.ext</c>.</summary>
+    internal static IEnumerable<string> PlainTextCandidates(string relative, IReadOnlyList<string> profiles)
+    {
+        var ext = Path.GetExtension(relative);
+        var stem = relative[..^ext.Length];
+        for (var i = profiles.Count - 1; i >= 0; i--)
+        {
+            if (profiles[i] != "default")
+            {
+                yield return $"{stem}-{profiles[i]}{ext}";
+            }
+        }
+        yield return relative;
+    }
+
+    private IEnumerable<LoadedFile> FindFiles(List<(string Display, string Dir)> dirs, string name)
+    {
+        foreach (var (display, dir) in dirs)
+        {
+            foreach (var ext in ConfigFileParser.Extensions)
+            {
+                var full = Path.Combine(dir, name + ext);
+                var info = new FileInfo(full);
+                if (!info.Exists)
+                {
+                    continue;
+                }
+                var stamp = $"{info.LastWriteTimeUtc.Ticks}:{info.Length}";
+                var displayName = display + name + ext;
+                var docs = cache.GetOrParse(full, stamp, displayName, () => File.ReadAllText(full));
+                yield return new LoadedFile(displayName, docs);
+            }
+        }
+    }
+
+    private List<(string Display, string Dir)> Expand(string application, IReadOnlyList<string> profiles, string label)
+    {
+        var result = new List<(string, string)>();
+        foreach (var (display, absolute) in Locations)
+        {
+            var usesLabel = absolute.Contains("{label}", StringComparison.Ordinal);
+            if (usesLabel)
+            {
+                foreach (var segment in label.Split('/'))
+                {
+                    RequestGuard.CheckSegment("label", segment);
+                }
+            }
+            IEnumerable<string> profileValues = absolute.Contains("{profile}", StringComparison.Ordinal) ? profiles.Reverse() : [""];
+            foreach (var p in profileValues)
+            {
+                string Fill(string s) => s.Replace("{application}", application, StringComparison.Ordinal)
+                    .Replace("{profile}", p, StringComparison.Ordinal)
+                    .Replace("{label}", label, StringComparison.Ordinal);
+                var dir = Fill(absolute);
+                var disp = Fill(display);
+                if (!result.Exists(r => r.Item2 == dir))
+                {
+                    result.Add((disp, dir));
+                }
+            }
+        }
+        return result;
+    }
+
+    private static List<(string Display, string Absolute)> ParseLocations(string value, IHostEnvironment host)
+    {
+        var list = new List<(string, string)>();
+        foreach (var raw in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var loc = raw.StartsWith("file:", StringComparison.OrdinalIgnoreCase) ? raw[5..] : raw;
+            var display = "file:" + loc.TrimEnd('/', '\\') + "/";
+            string absolute;
+            if (Path.IsPathRooted(loc))
+            {
+                absolute = loc;
+            }
+            else
+            {
+                absolute = Path.GetFullPath(Path.Combine(host.ContentRootPath, loc));
+                var fallback = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, loc));
+                // dotnet run and the test harness start from the project folder, a published server from anywhere: try the build output too.
+                if (!Directory.Exists(absolute) && !loc.Contains('{', StringComparison.Ordinal) && Directory.Exists(fallback))
+                {
+                    absolute = fallback;
+                }
+            }
+            list.Add((display, absolute.TrimEnd('/', '\\') + Path.DirectorySeparatorChar));
+        }
+        return list;
+    }
+}

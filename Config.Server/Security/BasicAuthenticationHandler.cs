@@ -1,0 +1,56 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Infrastructure.Config.Server.Security;
+
+/// <summary>HTTP Basic against <see cref="SecurityOptions.Users"/>; the user's scopes become <c>scope</c> claims.</summary>
+internal sealed class BasicAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptions<SecurityOptions> security)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Basic";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
+        }
+        catch (FormatException)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("malformed Basic credentials"));
+        }
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("malformed Basic credentials"));
+        }
+        var (name, password) = (decoded[..colon], decoded[(colon + 1)..]);
+        var user = security.Value.Users.FirstOrDefault(u => u.Username == name
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(u.Password), Encoding.UTF8.GetBytes(password)));
+        if (user is null)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("invalid user name or password"));
+        }
+        var identity = new ClaimsIdentity(SchemeName, ClaimTypes.Name, ClaimTypes.Role);
+        identity.AddClaim(new Claim(ClaimTypes.Name, user.Username));
+        identity.AddClaim(new Claim("scope", user.Scopes));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = "Basic realm=\"config-server\"";
+        return base.HandleChallengeAsync(properties);
+    }
+}

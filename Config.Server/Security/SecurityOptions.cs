@@ -1,0 +1,33 @@
+namespace Infrastructure.Config.Server.Security;
+
+/// <summary><c>ConfigServer:Security</c>: who may read and who may change configuration.</summary>
+public sealed class SecurityOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "ConfigServer:Security";
+
+    /// <summary>Require credentials. Default: on outside the Development environment, off in it.</summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>HTTP Basic users, e.g. <c>Users:0:Username</c>, <c>:Password</c>, <c>:Scopes</c> (space separated; default <c>config.read</c>).</summary>
+    public List<ConfigUser> Users { get; set; } = [];
+
+    /// <summary>Auth.Server (OIDC issuer) whose bearer tokens are accepted; its discovery document and keys are fetched. Default none (no bearer tokens).</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>Required token audience; default none (any audience from the authority; the scope decides).</summary>
+    public string? Audience { get; set; }
+}
+
+/// <summary>One HTTP Basic user.</summary>
+public sealed class ConfigUser
+{
+    /// <summary>User name.</summary>
+    public string Username { get; set; } = "";
+
+    /// <summary>Password.</summary>
+    public string Password { get; set; } = "";
+
+    /// <summary>Space-separated scopes: <c>config.read</c>, <c>config.admin</c>. Default <c>config.read</c>.</summary>
+    public string Scopes { get; set; } = ConfigPolicies.ReadScope;
+}

@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Infrastructure.Config.Server.Tests;
+
+/// <summary>A temp folder removed on dispose.</summary>
+internal sealed class TempDir : IDisposable
+{
+    public TempDir()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cfgtest-" + Guid.NewGuid().ToString("N")[..10]);
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string Write(string relative, string content)
+    {
+        var full = System.IO.Path.Combine(Path, relative);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, content);
+        return full;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+/// <summary>The config server in memory with the given settings.</summary>
+internal sealed class ConfigServerFactory(IDictionary<string, string?> settings) : WebApplicationFactory<Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (k, v) in settings)
+        {
+            builder.UseSetting(k, v);
+        }
+    }
+
+    public static ConfigServerFactory Native(string folder, string? encryptKey = null)
+    {
+        var s = new Dictionary<string, string?> { ["ConfigServer:Native:SearchLocations"] = folder };
+        if (encryptKey is not null)
+        {
+            s["ConfigServer:Encrypt:Key"] = encryptKey;
+        }
+        return new ConfigServerFactory(s);
+    }
+}
