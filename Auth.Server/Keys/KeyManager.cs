@@ -78,6 +78,16 @@ internal sealed partial class KeyManager(ISigningKeyStore store, IOptions<Signin
         return new KeyRing(SelectSigningKey(keys, time.GetUtcNow()), keys);
     }
 
+    /// <summary>Re-reads the store when a token names a key this replica has not seen, at most every 10 seconds (unknown kids are cheap to send).</summary>
+    public async Task<KeyRing> RefreshForUnknownKeyAsync(CancellationToken ct)
+    {
+        if (time.GetUtcNow() - _loadedAt >= TimeSpan.FromSeconds(10))
+        {
+            await RefreshAsync(ct);
+        }
+        return new KeyRing(SelectSigningKey(_keys, time.GetUtcNow()), _keys);
+    }
+
     /// <summary>Re-reads the store and rotates/retires keys as due.</summary>
     public async Task RefreshAsync(CancellationToken ct)
     {

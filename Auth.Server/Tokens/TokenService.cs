@@ -219,6 +219,11 @@ internal sealed class TokenService(
             return FromPayload(payload);
         }
         var ring = await keys.GetKeyRingAsync(ct);
+        if (Handler.CanReadToken(token) && new JsonWebToken(token).Kid is { Length: > 0 } kid && ring.Published.All(k => k.Id != kid))
+        {
+            // Another replica may have rotated; re-read the store (rate-limited) before calling the kid unknown.
+            ring = await keys.RefreshForUnknownKeyAsync(ct);
+        }
         var result = await Handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = issuer,

@@ -10,19 +10,31 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Infrastructure.Auth.Server.Tests;
 
-/// <summary>Auth.Server in memory with the default lab configuration, its own key folder and optional overrides.</summary>
+/// <summary>
+/// Auth.Server in memory with the default lab configuration, its own key folder and optional overrides.
+/// With <c>AUTH_TEST_STORE=postgres</c> every factory gets a database of its own, so the whole suite runs on PostgreSQL.
+/// </summary>
 public sealed class AuthServerFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IWebHostBuilder>? _configure;
+    private readonly TestDatabase? _database;
 
-    public AuthServerFactory(Dictionary<string, string?>? settings = null, Action<IWebHostBuilder>? configure = null)
+    public AuthServerFactory(Dictionary<string, string?>? settings = null, Action<IWebHostBuilder>? configure = null, bool fileStore = false)
     {
         KeyFolder = Path.Combine(Path.GetTempPath(), "auth-tests-" + Guid.NewGuid().ToString("N"));
         _settings = new Dictionary<string, string?>(settings ?? [], StringComparer.OrdinalIgnoreCase);
         _settings.TryAdd("Auth:SigningKeys:Path", KeyFolder);
+        if (PostgresMode && !fileStore && !_settings.ContainsKey("Auth:Postgres:ConnectionString"))
+        {
+            _database = new TestDatabase();
+            _settings["Auth:Postgres:ConnectionString"] = _database.ConnectionString;
+        }
         _configure = configure;
     }
+
+    /// <summary>Whether the suite runs against PostgreSQL (<c>AUTH_TEST_STORE=postgres</c>).</summary>
+    public static bool PostgresMode => Environment.GetEnvironmentVariable("AUTH_TEST_STORE") == "postgres";
 
     public string KeyFolder { get; }
 
@@ -42,6 +54,7 @@ public sealed class AuthServerFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        _database?.Dispose();
         try
         {
             Directory.Delete(KeyFolder, recursive: true);

@@ -68,7 +68,7 @@ internal sealed partial class BrowserFlow(HttpClient browser)
             }
             Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
             var location = r.Headers.Location!;
-            if (location.IsAbsoluteUri && location.Host != "localhost")
+            if (location.IsAbsoluteUri && location.Authority != (browser.BaseAddress?.Authority ?? "localhost"))
             {
                 return location;
             }

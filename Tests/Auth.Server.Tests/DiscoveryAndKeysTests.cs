@@ -12,7 +12,8 @@ public sealed class DiscoveryAndKeysTests : IClassFixture<DiscoveryAndKeysTests.
 {
     public sealed class Fixture : IDisposable
     {
-        public AuthServerFactory Factory { get; } = new();
+        // Key files are this class's subject, so it always runs on the file store.
+        public AuthServerFactory Factory { get; } = new(fileStore: true);
 
         public void Dispose() => Factory.Dispose();
     }
@@ -68,11 +69,11 @@ public sealed class DiscoveryAndKeysTests : IClassFixture<DiscoveryAndKeysTests.
         try
         {
             string token;
-            using (var first = new AuthServerFactory(new() { ["Auth:SigningKeys:Path"] = folder }))
+            using (var first = new AuthServerFactory(new() { ["Auth:SigningKeys:Path"] = folder }, fileStore: true))
             {
                 token = await Protocol.ClientCredentialsTokenAsync(first.CreateClient());
             }
-            using var second = new AuthServerFactory(new() { ["Auth:SigningKeys:Path"] = folder });
+            using var second = new AuthServerFactory(new() { ["Auth:SigningKeys:Path"] = folder }, fileStore: true);
             var result = await Protocol.ValidateLikeResourceServerAsync(second.CreateClient(), token, "catalog");
             Assert.True(result.IsValid, result.Exception?.Message);
         }
