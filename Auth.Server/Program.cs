@@ -1,3 +1,4 @@
+using Infrastructure.Auth.Server;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,9 +8,11 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
     builder.WebHost.UseUrls("http://127.0.0.1:9000");
 }
 builder.AddServiceDefaults();
+builder.AddAuthServer();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapAuthServer();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory.</summary>
