@@ -15,6 +15,11 @@ public static class ConfigServerConfigurationExtensions
     public static IConfigurationBuilder AddConfigServer(this IConfigurationBuilder builder, string? environmentName = null, string? applicationName = null, ILoggerFactory? loggerFactory = null)
     {
         var current = builder as IConfiguration ?? builder.Build();
+        // Spring's spring.cloud.config.enabled: a service can run without its config server (tests, offline work).
+        if (bool.TryParse(current["Spring:Cloud:Config:Enabled"], out var enabled) && !enabled)
+        {
+            return builder;
+        }
         var settings = ConfigServerClientSettings.From(
             current,
             environmentName ?? current["environment"] ?? current[HostDefaults.EnvironmentKey] ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT"),

@@ -1,3 +1,4 @@
+using Infrastructure.Config.Client;
 using Infrastructure.Discovery.Client;
 using Infrastructure.Samples.Order.Catalog;
 using Infrastructure.Samples.Order.Orders;
@@ -6,6 +7,7 @@ using Infrastructure.Samples.Shared.Security;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddConfigServer();
 builder.AddServiceDefaults();
 builder.AddDiscoveryClient();
 builder.AddScopeAuthorization("order.read", "order.write");

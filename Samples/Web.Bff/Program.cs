@@ -1,3 +1,4 @@
+using Infrastructure.Config.Client;
 using Infrastructure.Discovery.Client;
 using Infrastructure.Samples.Shared.Chaos;
 using Infrastructure.Samples.Shared.Composition;
@@ -6,6 +7,7 @@ using Infrastructure.Samples.WebBff.Sessions;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddConfigServer();
 builder.AddServiceDefaults();
 builder.AddDiscoveryClient();
 builder.AddBffSessions();

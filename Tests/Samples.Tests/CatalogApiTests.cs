@@ -15,6 +15,7 @@ public sealed class CatalogApiTests
         new WebApplicationFactory<CatalogOptions>().WithWebHostBuilder(b =>
         {
             b.UseEnvironment(environment);
+            b.UseSetting("Spring:Cloud:Config:Enabled", "false");
             foreach (var (k, v) in settings ?? []) { b.UseSetting(k, v); }
             b.ConfigureTestServices(TestTokens.UseTestIssuer);
         });

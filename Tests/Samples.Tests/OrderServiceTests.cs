@@ -45,6 +45,7 @@ public sealed class OrderServiceTests : IAsyncLifetime
         new WebApplicationFactory<CatalogClientOptions>().WithWebHostBuilder(b =>
         {
             b.UseEnvironment("Development");
+            b.UseSetting("Spring:Cloud:Config:Enabled", "false");
             // Microsoft.Extensions.ServiceDiscovery's configuration source: "catalog" → this port.
             b.UseSetting("Services:catalog:http:0", $"http://127.0.0.1:{_port}");
             b.UseSetting("Order:Catalog:MinimumThroughput", "4");
