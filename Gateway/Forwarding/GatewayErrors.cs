@@ -24,7 +24,7 @@ internal static class GatewayErrors
         response.ContentType = "application/json";
         response.Headers.ContentLength = null;
         using var buffer = new MemoryStream(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("timestamp", DateTimeOffset.UtcNow);

@@ -32,7 +32,11 @@ internal static class GatewayActuatorEndpoints
         ("Infrastructure.Gateway.Forwarding.HttpForwarder (NettyRoutingFilter)", 2147483647),
     ];
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        // Route patterns and messages stay readable ('<', '>', quotes) in this application/json API.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static WebApplication MapGatewayActuator(this WebApplication app)
     {

@@ -26,7 +26,7 @@ internal sealed class PathPattern
         for (var i = 0; i < parts.Length; i++)
         {
             _segments[i] = Segment.Parse(parts[i], pattern);
-            if (_segments[i].Kind == SegmentKind.Rest && i != parts.Length - 1)
+            if (_segments[i].Kind == SegmentKind.Rest && _segments[i].Name is not null && i != parts.Length - 1)
             {
                 throw new RouteDefinitionException($"path pattern '{pattern}': '{parts[i]}' is only allowed at the end");
             }

@@ -60,3 +60,24 @@ public sealed class ResilienceTests(GatewayFixture fixture)
         Assert.Equal(typeof(HttpRequestException).FullName, echo.Header("Execution-Exception-Type"));
     }
 }
+
+[Collection(GatewayCollection.Name)]
+public sealed class BulkheadTests(GatewayFixture fixture)
+{
+    [Fact]
+    public async Task Bulkhead_SecondConcurrentRequest_503()
+    {
+        var before = fixture.A.Requests;
+        var first = fixture.Client.GetAsync("/bulkhead/x");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (fixture.A.Requests == before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        using var second = await fixture.Client.GetAsync("/bulkhead/x");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+        Assert.Contains("max-concurrent-requests", await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var r = await first;
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+    }
+}
