@@ -6,10 +6,12 @@ using Infrastructure.Gateway.Security;
 using Infrastructure.Gateway.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.RateLimiting;
 using Polly.Timeout;
+using Serilog;
 
 namespace Infrastructure.Gateway.Forwarding;
 
@@ -22,8 +24,12 @@ internal sealed partial class GatewayMiddleware(
     HttpForwarder forwarder,
     RouteScopeAuthorizer scopes,
     GatewayTelemetry telemetry,
+    IServiceProvider services,
     ILogger<GatewayMiddleware> logger)
 {
+    // The request-log line (Serilog's, one per request) gets the route, upstream instance and consumer.
+    private readonly IDiagnosticContext? _accessLog = services.GetService<IDiagnosticContext>();
+
     public async Task InvokeAsync(HttpContext context)
     {
         var route = routes.Current.Match(context);
@@ -57,6 +63,13 @@ internal sealed partial class GatewayMiddleware(
         {
             var status = context.Response.StatusCode;
             telemetry.RequestFinished(route.Id, exchange.Instance?.InstanceId, status, Stopwatch.GetElapsedTime(started));
+            if (_accessLog is not null)
+            {
+                _accessLog.Set("RouteId", route.Id);
+                _accessLog.Set("UpstreamInstance", exchange.Instance?.InstanceId ?? route.StaticBase);
+                _accessLog.Set("Consumer", context.Request.Headers["X-Consumer-Id"].ToString());
+                _accessLog.Set("ResponseBytes", context.Response.ContentLength);
+            }
             if (activity is not null)
             {
                 activity.SetTag("gateway.instance.id", exchange.Instance?.InstanceId);

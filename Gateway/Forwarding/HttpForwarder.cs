@@ -136,6 +136,16 @@ internal sealed partial class HttpForwarder(
                 message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)value);
             }
         }
+        if (IsUpgrade(context))
+        {
+            // Connection/Upgrade are hop-by-hop, but an upgrade (WebSocket) must be asked for again on the upstream hop.
+            message.Headers.TryAddWithoutValidation(HeaderNames.Connection, "Upgrade");
+            message.Headers.TryAddWithoutValidation(HeaderNames.Upgrade, (IEnumerable<string?>)incoming.Headers.Upgrade);
+        }
+        if (!message.Headers.Contains("X-Request-Id"))
+        {
+            message.Headers.TryAddWithoutValidation("X-Request-Id", context.TraceIdentifier);
+        }
         AddForwardingHeaders(exchange, message);
         foreach (var transform in route.HeaderTransforms)
         {
@@ -213,6 +223,11 @@ internal sealed partial class HttpForwarder(
         {
             transform.Apply(exchange, response);
         }
+        if (upstream.StatusCode == HttpStatusCode.SwitchingProtocols)
+        {
+            await TunnelAsync(exchange, upstream, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         if (HttpMethods.IsHead(exchange.Context.Request.Method) || response.StatusCode is 204 or 304)
         {
             return;
@@ -230,6 +245,52 @@ internal sealed partial class HttpForwarder(
             }
         }
     }
+
+    /// <summary>After a 101 from upstream: switch the client connection too and pump bytes both ways until either side closes.</summary>
+    private static async Task TunnelAsync(GatewayExchange exchange, HttpResponseMessage upstream, CancellationToken cancellationToken)
+    {
+        var context = exchange.Context;
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        if (upgrade is not { IsUpgradableRequest: true })
+        {
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+            return;
+        }
+        if (upstream.Headers.NonValidated.TryGetValues(HeaderNames.Upgrade, out var protocol))
+        {
+            context.Response.Headers.Upgrade = protocol.ToString();
+        }
+        var upstreamStream = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (upstreamStream.ConfigureAwait(false))
+        {
+            var clientStream = await upgrade.UpgradeAsync().ConfigureAwait(false);
+            await using (clientStream.ConfigureAwait(false))
+            {
+                using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var toUpstream = PumpAsync(clientStream, upstreamStream, done.Token);
+                var toClient = PumpAsync(upstreamStream, clientStream, done.Token);
+                await Task.WhenAny(toUpstream, toClient).ConfigureAwait(false);
+                await done.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAll(toUpstream, toClient).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task PumpAsync(Stream from, Stream to, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await from.CopyToAsync(to, cancellationToken).ConfigureAwait(false);
+            await to.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // One side closed or the other pump finished: the tunnel is over either way.
+        }
+    }
+
+    private static bool IsUpgrade(HttpContext context) =>
+        context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } && context.Request.Headers.Upgrade.Count > 0;
 
     private static void CopyHeader(IHeaderDictionary headers, string name, System.Net.Http.Headers.HeaderStringValues values, string? connection)
     {

@@ -136,3 +136,35 @@ public sealed class ForwardingTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.BadGateway, gone.StatusCode);
     }
 }
+
+[Collection(GatewayCollection.Name)]
+public sealed class UpgradeTests(GatewayFixture fixture)
+{
+    [Fact]
+    public async Task WebSocket_ThroughGateway_EchoesBothWays()
+    {
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{fixture.Host.Port}/ws"), cts.Token);
+        var buffer = new byte[1024];
+        for (var i = 0; i < 2; i++)
+        {
+            await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes("hello" + i), System.Net.WebSockets.WebSocketMessageType.Text, true, cts.Token);
+            var result = await socket.ReceiveAsync(buffer, cts.Token);
+            Assert.Equal("a:hello" + i, System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count));
+        }
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", cts.Token);
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Closed, socket.State);
+    }
+
+    [Fact]
+    public async Task RequestId_Absent_SetFromTraceIdentifier()
+    {
+        using var r = await fixture.Client.GetAsync("/echo/rid");
+        Assert.False(string.IsNullOrEmpty((await EchoResponse.ReadAsync(r)).Header("X-Request-Id")));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/echo/rid");
+        request.Headers.Add("X-Request-Id", "mine");
+        using var r2 = await fixture.Client.SendAsync(request);
+        Assert.Equal("mine", (await EchoResponse.ReadAsync(r2)).Header("X-Request-Id"));
+    }
+}

@@ -70,6 +70,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             .Route("ordered-late", B.Url, ["Path=/ordered/**"], order: 10)
             .Route("ordered-early", A.Url, ["Path=/ordered/**"], order: -1)
             .Route("stream", A.Url, ["Path=/stream"])
+            .Route("ws", A.Url, ["Path=/ws"])
             .Route("bulkhead", A.Url, ["Path=/bulkhead/**"], ["SetPath=/delay/3000"], metadata: new() { ["max-concurrent-requests"] = "1" })
             .Route("echo", A.Url, ["Path=/echo/**"]);
         _host = new GatewayHost(c.Settings);

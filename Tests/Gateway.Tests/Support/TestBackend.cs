@@ -48,6 +48,28 @@ internal sealed class TestBackend : IAsyncDisposable
             Interlocked.Increment(ref backend._requests);
             await next(ctx);
         });
+        app.UseWebSockets();
+        app.Map("/ws", async (HttpContext ctx) =>
+        {
+            if (!ctx.WebSockets.IsWebSocketRequest)
+            {
+                ctx.Response.StatusCode = 400;
+                return;
+            }
+            using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer, ctx.RequestAborted);
+                if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    return;
+                }
+                var reply = System.Text.Encoding.UTF8.GetBytes(name + ":" + System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count));
+                await socket.SendAsync(reply, System.Net.WebSockets.WebSocketMessageType.Text, true, ctx.RequestAborted);
+            }
+        });
         app.Map("/status/{code:int}", (int code) => Results.StatusCode(code));
         app.Map("/delay/{ms:int}", async (int ms, HttpContext ctx) =>
         {
