@@ -50,4 +50,27 @@ public sealed class FailoverTests
         Assert.True(served >= afterKill + 100, $"only {served - afterKill} requests after the kill");
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public async Task ClientAbort_LongUpstreamCall_CancelledUpstream()
+    {
+        await using var backend = await TestBackend.StartAsync("a");
+        var c = new RouteConfig().Route("abort", backend.Url, ["Path=/abort/**"], ["SetPath=/delay/30000"]);
+        await using var host = new GatewayHost(c.Settings);
+        using var client = host.NewClient();
+        using var cts = new CancellationTokenSource();
+        var call = client.GetAsync("/abort/x", cts.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (backend.Requests == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        while (!backend.Counters.ContainsKey("aborted") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(1, backend.Counters.GetValueOrDefault("aborted"));
+    }
 }

@@ -81,3 +81,49 @@ public sealed class BulkheadTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
     }
 }
+
+public sealed class CircuitRecoveryTests
+{
+    [Fact]
+    public async Task CircuitBreaker_AfterSleepWindow_HalfOpenProbeClosesIt()
+    {
+        await using var backend = await TestBackend.StartAsync("a");
+        var key = Guid.NewGuid().ToString("N");
+        // Full form (Name + Args), as Spring's YAML allows: 503 answers count as failures.
+        var c = new RouteConfig()
+            .Set("Gateway:CircuitBreakers:cb3:RequestVolumeThreshold", "2")
+            .Set("Gateway:CircuitBreakers:cb3:SleepWindowInMilliseconds", "1000")
+            .Set("Gateway:CircuitBreakers:cb3:TimeoutInMilliseconds", "0")
+            .Set("Gateway:Routes:0:Id", "recover")
+            .Set("Gateway:Routes:0:Uri", backend.Url)
+            .Set("Gateway:Routes:0:Predicates:0", "Path=/flaky/**")
+            .Set("Gateway:Routes:0:Filters:0:Name", "CircuitBreaker")
+            .Set("Gateway:Routes:0:Filters:0:Args:name", "cb3")
+            .Set("Gateway:Routes:0:Filters:0:Args:statusCodes", "503,SERVICE_UNAVAILABLE");
+        await using var host = new GatewayHost(c.Settings);
+        using var client = host.NewClient();
+        var path = $"/flaky/{key}/2";
+
+        using (var r1 = await client.GetAsync(path)) { Assert.Equal(HttpStatusCode.ServiceUnavailable, r1.StatusCode); }
+        using (var r2 = await client.GetAsync(path)) { Assert.Equal(HttpStatusCode.ServiceUnavailable, r2.StatusCode); }
+        using (var open = await client.GetAsync(path))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, open.StatusCode);
+            Assert.Contains("is open", await open.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        Assert.Equal(2, backend.Counters[key]);
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        HttpStatusCode status;
+        do
+        {
+            await Task.Delay(300);
+            using var probe = await client.GetAsync(path);
+            status = probe.StatusCode;
+        }
+        while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
+        Assert.Equal(HttpStatusCode.OK, status);
+        using var closed = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
+    }
+}

@@ -73,7 +73,15 @@ internal sealed class TestBackend : IAsyncDisposable
         app.Map("/status/{code:int}", (int code) => Results.StatusCode(code));
         app.Map("/delay/{ms:int}", async (int ms, HttpContext ctx) =>
         {
-            await Task.Delay(ms, ctx.RequestAborted);
+            try
+            {
+                await Task.Delay(ms, ctx.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                backend.Counters.AddOrUpdate("aborted", 1, (_, n) => n + 1);
+                throw;
+            }
             return Results.Text(name);
         });
         // Fails with 503 the first {failures} times a key is asked for, then answers.
