@@ -168,3 +168,36 @@ public sealed class UpgradeTests(GatewayFixture fixture)
         Assert.Equal("mine", (await EchoResponse.ReadAsync(r2)).Header("X-Request-Id"));
     }
 }
+
+[Collection(GatewayCollection.Name)]
+public sealed class ProtocolTests(GatewayFixture fixture)
+{
+    [Fact]
+    public async Task Http2Client_PriorKnowledge_Proxied()
+    {
+        // Cleartext HTTP/2 needs an HTTP/2-only endpoint (with TLS, ALPN offers both on one port).
+        var c = new RouteConfig().Set("Kestrel:EndpointDefaults:Protocols", "Http2").Route("echo", fixture.A.Url, ["Path=/echo/**"]);
+        await using var host = new GatewayHost(c.Settings);
+        host.NewClient().Dispose();
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false })
+        {
+            BaseAddress = host.BaseUri,
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        using var r = await client.GetAsync("/echo/h2");
+        Assert.Equal(HttpVersion.Version20, r.Version);
+        var echo = await EchoResponse.ReadAsync(r);
+        Assert.Equal("/echo/h2", echo.Path);
+        Assert.Equal("2 gateway", echo.Header("Via"));
+    }
+
+    [Fact]
+    public async Task ExpectContinue_PostWithBody_Forwarded()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/echo/expect") { Content = new ByteArrayContent(new byte[100_000]) };
+        request.Headers.ExpectContinue = true;
+        using var r = await fixture.Client.SendAsync(request);
+        Assert.Equal(100_000, (await EchoResponse.ReadAsync(r)).BodyLength);
+    }
+}
