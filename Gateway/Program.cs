@@ -1,3 +1,7 @@
+using Infrastructure.Discovery.Client;
+using Infrastructure.Gateway;
+using Infrastructure.Gateway.Management;
+using Infrastructure.Gateway.Security;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,9 +11,14 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
     builder.WebHost.UseUrls("http://127.0.0.1:8080");
 }
 builder.AddServiceDefaults();
+builder.AddDiscoveryClient();
+builder.AddGateway();
+builder.AddGatewaySecurity();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapGatewayActuator();
+app.UseGateway();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory.</summary>

@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Infrastructure.Discovery.Client.LoadBalancing;
+
+/// <summary>Client-side load-balancer settings (Ribbon's <c>ribbon.*</c> / Spring Cloud LoadBalancer keys), bound from a configuration section.</summary>
+public sealed class LoadBalancerOptions
+{
+    /// <summary>Default rule for every service (a <see cref="LoadBalancerRules"/> name). Default <c>RoundRobin</c>.</summary>
+    [Required]
+    public string Rule { get; set; } = LoadBalancerRules.RoundRobin;
+
+    /// <summary>This caller's zone, for <c>ZoneAvoidance</c> (Eureka metadata <c>zone</c>). Default none.</summary>
+    public string? Zone { get; set; }
+
+    /// <summary>Instances with this many outstanding requests or more are skipped by <c>AvailabilityFiltering</c> (Ribbon's <c>ActiveConnectionsLimit</c>). Default unlimited.</summary>
+    [Range(1, int.MaxValue)]
+    public int ActiveConnectionsLimit { get; set; } = int.MaxValue;
+
+    /// <summary>Consecutive connection failures that trip an instance (Ribbon's <c>connectionFailureCountThreshold</c>). Default 3.</summary>
+    [Range(1, 1000)]
+    public int ConnectionFailureCountThreshold { get; set; } = 3;
+
+    /// <summary>Base blackout after tripping, doubled for each further failure (Ribbon's <c>circuitTripTimeoutFactorSeconds</c>). Default 10.</summary>
+    [Range(1, 86_400)]
+    public int CircuitTripTimeoutFactorSeconds { get; set; } = 10;
+
+    /// <summary>Longest blackout of a tripped instance (Ribbon's <c>circuitTripMaxTimeoutSeconds</c>). Default 30.</summary>
+    [Range(1, 86_400)]
+    public int CircuitTripMaxTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>How many other instances a failed connection is retried on (Ribbon's <c>MaxAutoRetriesNextServer</c>). Default 1.</summary>
+    [Range(0, 100)]
+    public int MaxAutoRetriesNextServer { get; set; } = 1;
+
+    /// <summary>Whether a non-idempotent request (POST, PATCH) may be retried on the next instance after a connection failure (Ribbon's <c>OkToRetryOnAllOperations</c>). Default false.</summary>
+    public bool OkToRetryOnAllOperations { get; set; }
+
+    /// <summary>Per-service overrides: <c>Clients:{serviceId}:Rule</c>.</summary>
+    public Dictionary<string, ClientLoadBalancerOptions> Clients { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The rule for <paramref name="serviceId"/>: its own override, else <see cref="Rule"/>.</summary>
+    public string RuleFor(string serviceId) =>
+        Clients.TryGetValue(serviceId, out var c) && !string.IsNullOrWhiteSpace(c.Rule) ? c.Rule : Rule;
+}
+
+/// <summary>Per-service load-balancer overrides.</summary>
+public sealed class ClientLoadBalancerOptions
+{
+    /// <summary>Rule for this service (a <see cref="LoadBalancerRules"/> name). Default: the global rule.</summary>
+    public string? Rule { get; set; }
+}

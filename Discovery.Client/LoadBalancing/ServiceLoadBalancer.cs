@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace Infrastructure.Discovery.Client.LoadBalancing;
+
+/// <summary>Chooses an UP instance of a service with its configured rule (Ribbon's <c>ILoadBalancer</c> + <c>IRule</c>).</summary>
+public sealed class ServiceLoadBalancer
+{
+    private readonly IServiceInstanceProvider _provider;
+    private readonly LoadBalancerOptions _options;
+    private readonly ConcurrentDictionary<(string ServiceId, string Rule), ILoadBalancerRule> _rules = new();
+
+    /// <summary>Creates a load balancer over <paramref name="provider"/>'s instances.</summary>
+    public ServiceLoadBalancer(IServiceInstanceProvider provider, LoadBalancerStats stats, IOptions<LoadBalancerOptions> options)
+    {
+        _provider = provider;
+        Stats = stats;
+        _options = options.Value;
+    }
+
+    /// <summary>Per-instance statistics the rules read and callers must feed.</summary>
+    public LoadBalancerStats Stats { get; }
+
+    /// <summary>The settings (retry-next-server count, rules per service).</summary>
+    public LoadBalancerOptions Options => _options;
+
+    /// <summary>
+    /// An UP instance of <paramref name="serviceId"/> chosen by <paramref name="ruleName"/> (default: the service's configured rule),
+    /// never one of <paramref name="excludedInstanceIds"/> (instances already tried); null when there is none.
+    /// </summary>
+    public ServiceInstance? Choose(string serviceId, string? ruleName = null, IReadOnlyCollection<string>? excludedInstanceIds = null)
+    {
+        var instances = _provider.GetInstances(serviceId);
+        if (excludedInstanceIds is { Count: > 0 })
+        {
+            var remaining = new List<ServiceInstance>(instances.Count);
+            foreach (var i in instances)
+            {
+                if (!excludedInstanceIds.Contains(i.InstanceId))
+                {
+                    remaining.Add(i);
+                }
+            }
+            instances = remaining;
+        }
+        if (instances.Count == 0)
+        {
+            return null;
+        }
+        return GetRule(serviceId, ruleName).Choose(instances, Stats);
+    }
+
+    /// <summary>The rule instance used for <paramref name="serviceId"/> (one per service and rule name, so counters are per service).</summary>
+    public ILoadBalancerRule GetRule(string serviceId, string? ruleName = null)
+    {
+        var name = string.IsNullOrWhiteSpace(ruleName) ? _options.RuleFor(serviceId) : ruleName;
+        var key = (serviceId, name);
+        if (_rules.TryGetValue(key, out var rule))
+        {
+            return rule;
+        }
+        return _rules.GetOrAdd(key, static k => LoadBalancerRuleFactory.Create(k.Rule));
+    }
+}

@@ -1,0 +1,72 @@
+using Infrastructure.Gateway.Routing;
+using Microsoft.AspNetCore.Http;
+
+namespace Infrastructure.Gateway.Filters;
+
+/// <summary>A route filter (Spring's <c>GatewayFilter</c>), built once per route from its definition.</summary>
+internal abstract class GatewayFilter(NamedArgs definition)
+{
+    public NamedArgs Definition { get; } = definition;
+
+    public string Name => Definition.Name;
+}
+
+/// <summary>Runs before the request is forwarded; returns false after writing a response itself (short-circuit).</summary>
+internal interface IPreFilter
+{
+    ValueTask<bool> InvokeAsync(GatewayExchange exchange);
+}
+
+/// <summary>Changes the outgoing path or query, once per request.</summary>
+internal interface IRequestPathTransform
+{
+    void Apply(GatewayExchange exchange);
+}
+
+/// <summary>Changes the outgoing request headers, on every attempt.</summary>
+internal interface IRequestHeadersTransform
+{
+    void Apply(GatewayExchange exchange, HttpRequestMessage request);
+}
+
+/// <summary>Changes the response headers or status after the upstream's were copied, before the body is sent.</summary>
+internal interface IResponseTransform
+{
+    void Apply(GatewayExchange exchange, HttpResponse response);
+}
+
+/// <summary>Header edits on an outgoing request that also reach content headers (Content-Type...).</summary>
+internal static class RequestHeaders
+{
+    private static readonly HashSet<string> ContentHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Allow", "Content-Disposition", "Content-Encoding", "Content-Language", "Content-Length", "Content-Location",
+        "Content-MD5", "Content-Range", "Content-Type", "Expires", "Last-Modified",
+    };
+
+    public static bool IsContentHeader(string name) => ContentHeaders.Contains(name);
+
+    public static void Add(HttpRequestMessage request, string name, string value)
+    {
+        if (IsContentHeader(name))
+        {
+            request.Content?.Headers.TryAddWithoutValidation(name, value);
+        }
+        else
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+    }
+
+    public static void Remove(HttpRequestMessage request, string name)
+    {
+        if (IsContentHeader(name))
+        {
+            request.Content?.Headers.Remove(name);
+        }
+        else
+        {
+            request.Headers.Remove(name);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using Route = Infrastructure.Gateway.Routing.Route;
+using Infrastructure.Discovery.Client;
+using Infrastructure.Gateway.Routing;
+using Microsoft.AspNetCore.Http;
+
+namespace Infrastructure.Gateway.Filters;
+
+/// <summary>One proxied request: the incoming context, its route, and the outgoing path/query the filters shape (Spring's <c>ServerWebExchange</c> attributes).</summary>
+internal sealed class GatewayExchange
+{
+    private Dictionary<string, string>? _uriVariables;
+
+    public GatewayExchange(HttpContext context, Route route)
+    {
+        Context = context;
+        Route = route;
+        OriginalPath = context.Request.Path.Value ?? "/";
+        Path = OriginalPath;
+        Query = context.Request.QueryString.Value ?? "";
+    }
+
+    public HttpContext Context { get; }
+
+    public Route Route { get; set; }
+
+    /// <summary>The path as received (before StripPrefix, RewritePath...).</summary>
+    public string OriginalPath { get; }
+
+    /// <summary>The path to send upstream.</summary>
+    public string Path { get; set; }
+
+    /// <summary>The query string to send upstream, with its leading '?', or empty.</summary>
+    public string Query { get; set; }
+
+    /// <summary>The instance of the current attempt (lb:// routes).</summary>
+    public ServiceInstance? Instance { get; set; }
+
+    /// <summary>Instances that refused a connection for this request, not to be chosen again.</summary>
+    public List<string>? FailedInstances { get; set; }
+
+    /// <summary>Whether the upstream started reading the request body (then it cannot be replayed).</summary>
+    public bool RequestBodyStarted { get; set; }
+
+    /// <summary>The failure that sent this request to a CircuitBreaker fallback, for FallbackHeaders.</summary>
+    public Exception? FallbackException { get; set; }
+
+    /// <summary>Variables captured by the route's Path patterns (<c>{segment}</c>), for SetPath.</summary>
+    public Dictionary<string, string> UriVariables
+    {
+        get
+        {
+            if (_uriVariables is null)
+            {
+                _uriVariables = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var p in Route.PathPatterns)
+                {
+                    if (p.TryMatch(OriginalPath, _uriVariables))
+                    {
+                        break;
+                    }
+                    _uriVariables.Clear();
+                }
+            }
+            return _uriVariables;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using Infrastructure.Discovery.Client.LoadBalancing;
+using Infrastructure.Gateway.Filters;
+using Infrastructure.Gateway.Forwarding;
+using Infrastructure.Gateway.Resilience;
+using Infrastructure.Gateway.Routing;
+using Infrastructure.Gateway.Security;
+using Infrastructure.Gateway.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Infrastructure.Gateway;
+
+/// <summary>Registers and mounts the gateway.</summary>
+public static class GatewayExtensions
+{
+    /// <summary>
+    /// Routing (<c>Gateway:Routes</c>), forwarding, the Ribbon-style load balancer (<c>Gateway:LoadBalancer</c>), per-route
+    /// resilience pipelines, rate limiting, metrics and tracing. Needs <c>AddDiscoveryClient()</c> for <c>lb://</c> routes.
+    /// </summary>
+    public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<GatewayOptions>()
+            .BindConfiguration(GatewayOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.CircuitBreakers.Values.All(c => c.RequestVolumeThreshold >= 2 && c.ErrorThresholdPercentage is >= 1 and <= 100
+                && c.SleepWindowInMilliseconds >= 500 && c.RollingStatsTimeInMilliseconds >= 500 && c.TimeoutInMilliseconds >= 0),
+                "Gateway:CircuitBreakers:*: RequestVolumeThreshold >= 2, ErrorThresholdPercentage 1..100, SleepWindowInMilliseconds and RollingStatsTimeInMilliseconds >= 500")
+            .ValidateOnStart();
+        services.AddLoadBalancer("Gateway:LoadBalancer");
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<GatewayTelemetry>();
+        services.AddSingleton<ProxyHttpClient>();
+        services.AddSingleton<HttpForwarder>();
+        services.AddSingleton<RoutePipelineFactory>();
+        services.AddSingleton<GatewayFilterFactory>();
+        services.AddSingleton<RouteFactory>();
+        services.AddSingleton<RouteLocator>();
+        services.AddSingleton<GatewayMiddleware>();
+        services.AddSingleton<IRateLimiter>(sp =>
+        {
+            var redis = sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RateLimiter.Redis;
+            return string.IsNullOrWhiteSpace(redis)
+                ? new InMemoryRateLimiter(sp.GetRequiredService<TimeProvider>())
+                : new RedisRateLimiter(redis);
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Loads the routes (an invalid definition stops the start with a message naming it) and proxies every request that
+    /// no endpoint (actuator, health) claimed.
+    /// </summary>
+    public static WebApplication UseGateway(this WebApplication app)
+    {
+        app.Services.GetRequiredService<RouteLocator>().Initialize();
+        var gateway = app.Services.GetRequiredService<GatewayMiddleware>();
+        app.Use(next => context => context.GetEndpoint() is null ? gateway.InvokeAsync(context) : next(context));
+        return app;
+    }
+}

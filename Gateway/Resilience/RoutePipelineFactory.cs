@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Infrastructure.Discovery.Client.LoadBalancing;
+using Infrastructure.Gateway.Filters;
+using Infrastructure.Gateway.Forwarding;
+using Infrastructure.Gateway.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace Infrastructure.Gateway.Resilience;
+
+/// <summary>What a route asked for, resolved from its filters, metadata and the global settings.</summary>
+internal sealed record ResilienceSpec(
+    RetryFilter? Retry,
+    CircuitBreakerFilter? CircuitBreaker,
+    CircuitBreakerSettings? BreakerSettings,
+    TimeSpan? ResponseTimeout,
+    int? MaxConcurrentRequests)
+{
+    public bool IsEmpty => Retry is null && CircuitBreaker is null && ResponseTimeout is null && MaxConcurrentRequests is null;
+
+    /// <summary>Identifies the pipeline, so a reload that leaves a route's resilience unchanged keeps its breaker state.</summary>
+    public string Signature(string routeId) => string.Join('|',
+        routeId,
+        Retry?.Definition.ToString(),
+        CircuitBreaker?.Definition.ToString(),
+        BreakerSettings is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b.RequestVolumeThreshold},{b.ErrorThresholdPercentage},{b.SleepWindowInMilliseconds},{b.RollingStatsTimeInMilliseconds},{b.TimeoutInMilliseconds}") : null,
+        ResponseTimeout?.Ticks.ToString(CultureInfo.InvariantCulture),
+        MaxConcurrentRequests?.ToString(CultureInfo.InvariantCulture));
+}
+
+/// <summary>
+/// Builds each route's Polly pipeline once (never per request), with only the strategies the route asks for, outermost first:
+/// bulkhead (<c>max-concurrent-requests</c>) → circuit breaker → Hystrix time limit → retry → per-attempt <c>response-timeout</c>.
+/// </summary>
+internal sealed partial class RoutePipelineFactory(GatewayTelemetry telemetry, ILogger<RoutePipelineFactory> logger)
+{
+    public static readonly ResiliencePropertyKey<GatewayExchange> ExchangeKey = new("gateway.exchange");
+
+    private readonly ConcurrentDictionary<string, ResiliencePipeline<HttpResponseMessage>> _pipelines = new(StringComparer.Ordinal);
+
+    public ResiliencePipeline<HttpResponseMessage>? GetOrCreate(string routeId, ResilienceSpec spec)
+    {
+        if (spec.IsEmpty)
+        {
+            return null;
+        }
+        return _pipelines.GetOrAdd(spec.Signature(routeId), _ => Build(routeId, spec));
+    }
+
+    private ResiliencePipeline<HttpResponseMessage> Build(string routeId, ResilienceSpec spec)
+    {
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (spec.MaxConcurrentRequests is { } permits)
+        {
+            builder.AddConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = 0 });
+        }
+        if (spec.CircuitBreaker is { } cb && spec.BreakerSettings is { } s)
+        {
+            var circuit = cb.BreakerName == "Default" ? routeId : cb.BreakerName;
+            var state = new CircuitBreakerStateProvider();
+            telemetry.RegisterCircuit(circuit, state);
+            var failureStatuses = cb.StatusCodes;
+            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            {
+                MinimumThroughput = s.RequestVolumeThreshold,
+                FailureRatio = s.ErrorThresholdPercentage / 100.0,
+                SamplingDuration = TimeSpan.FromMilliseconds(s.RollingStatsTimeInMilliseconds),
+                BreakDuration = TimeSpan.FromMilliseconds(s.SleepWindowInMilliseconds),
+                StateProvider = state,
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is HttpRequestException or TimeoutRejectedException or NoInstanceAvailableException
+                    || (args.Outcome.Result is { } r && failureStatuses.Contains((int)r.StatusCode))),
+                OnOpened = args =>
+                {
+                    LogCircuitOpened(circuit, routeId, args.BreakDuration.TotalMilliseconds);
+                    telemetry.CircuitTransition(circuit, CircuitState.Open);
+                    return ValueTask.CompletedTask;
+                },
+                OnHalfOpened = _ =>
+                {
+                    LogCircuitHalfOpened(circuit, routeId);
+                    telemetry.CircuitTransition(circuit, CircuitState.HalfOpen);
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    LogCircuitClosed(circuit, routeId);
+                    telemetry.CircuitTransition(circuit, CircuitState.Closed);
+                    return ValueTask.CompletedTask;
+                },
+            });
+            if (s.TimeoutInMilliseconds > 0)
+            {
+                builder.AddTimeout(TimeSpan.FromMilliseconds(s.TimeoutInMilliseconds));
+            }
+        }
+        if (spec.Retry is { } retry && retry.Retries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = retry.Retries,
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(retry.Delay(args.AttemptNumber)),
+                ShouldHandle = args =>
+                {
+                    var exchange = args.Context.Properties.GetValue(ExchangeKey, null!);
+                    if (!retry.Methods.Contains(exchange.Context.Request.Method) || exchange.RequestBodyStarted)
+                    {
+                        return ValueTask.FromResult(false);
+                    }
+                    return ValueTask.FromResult(args.Outcome.Exception is HttpRequestException or TimeoutRejectedException
+                        || (args.Outcome.Result is { } r && retry.IsRetryableStatus((int)r.StatusCode)));
+                },
+                OnRetry = args =>
+                {
+                    LogRetry(routeId, args.AttemptNumber + 1, args.Outcome.Exception?.GetType().Name ?? ((int?)args.Outcome.Result?.StatusCode)?.ToString(CultureInfo.InvariantCulture));
+                    return ValueTask.CompletedTask;
+                },
+            });
+        }
+        if (spec.ResponseTimeout is { } timeout)
+        {
+            builder.AddTimeout(timeout);
+        }
+        return builder.Build();
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Circuit {Circuit} (route {RouteId}) opened for {BreakMs} ms")]
+    private partial void LogCircuitOpened(string circuit, string routeId, double breakMs);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Circuit {Circuit} (route {RouteId}) half-open: letting a trial request through")]
+    private partial void LogCircuitHalfOpened(string circuit, string routeId);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Circuit {Circuit} (route {RouteId}) closed")]
+    private partial void LogCircuitClosed(string circuit, string routeId);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Route {RouteId}: retry {Attempt} after {Reason}")]
+    private partial void LogRetry(string routeId, int attempt, string? reason);
+}
