@@ -30,7 +30,7 @@ public sealed class ConcurrencyTests
         }));
         var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
         {
-            for (var i = 0; i < 200; i++)
+            for (var i = 0; i < 50; i++)
             {
                 using var all = JsonDocument.Parse(h.Cache.Get(new CacheKey(CacheEntity.AllApps, string.Empty, Json: true))!);
                 using var delta = JsonDocument.Parse(h.Cache.Get(new CacheKey(CacheEntity.Delta, string.Empty, Json: true))!);
