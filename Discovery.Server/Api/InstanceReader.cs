@@ -16,6 +16,10 @@ internal static class InstanceReader
     /// <summary>Parses and validates; on failure returns null and a message suitable for a 400 body.</summary>
     public static InstanceInfo? TryRead(ReadOnlySpan<byte> body, string? contentType, long now, out string? error)
     {
+        if (body.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            body = body[3..];
+        }
         var raw = IsXml(body, contentType) ? ReadXml(body, out error) : ReadJson(body, out error);
         return raw is null ? null : Validate(raw, now, out error);
     }

@@ -24,6 +24,8 @@ internal sealed class ResponseCache
 {
     private readonly ConcurrentDictionary<CacheKey, Entry> _readWrite = new();
     private readonly ConcurrentDictionary<CacheKey, byte[]> _readOnly = new();
+    // Striped rather than per key, so requests for arbitrary app names cannot grow a lock table.
+    private readonly Lock[] _generating = Enumerable.Range(0, 64).Select(_ => new Lock()).ToArray();
     private readonly InstanceRegistry _registry;
     private readonly TimeProvider _time;
     private readonly IOptionsMonitor<EurekaServerOptions> _options;
@@ -95,24 +97,44 @@ internal sealed class ResponseCache
 
     private byte[]? GetReadWrite(CacheKey key)
     {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (_readWrite.TryGetValue(key, out var entry) && entry.ExpiresAt > now)
+        if (TryGetFresh(key, out var cached))
         {
-            return entry.Payload;
+            return cached;
         }
-        var generation = Interlocked.Read(ref _generation);
-        var payload = Generate(key);
-        if (payload is null)
+        // One serialization per key at a time: after an invalidation, a crowd of polling clients waits for
+        // the first one's payload instead of each serializing the whole registry again.
+        lock (_generating[(key.GetHashCode() & int.MaxValue) % _generating.Length])
         {
-            return null;
+            if (TryGetFresh(key, out cached))
+            {
+                return cached;
+            }
+            var generation = Interlocked.Read(ref _generation);
+            var payload = Generate(key);
+            if (payload is null)
+            {
+                return null;
+            }
+            Interlocked.Increment(ref _serializations);
+            // Only cache what was built from a registry no change has touched since; otherwise a stale payload could stick.
+            if (Interlocked.Read(ref _generation) == generation)
+            {
+                var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                _readWrite[key] = new Entry(payload, now + (_options.CurrentValue.ResponseCacheAutoExpirationInSeconds * 1000L));
+            }
+            return payload;
         }
-        Interlocked.Increment(ref _serializations);
-        // Only cache what was built from a registry no change has touched since; otherwise a stale payload could stick.
-        if (Interlocked.Read(ref _generation) == generation)
+    }
+
+    private bool TryGetFresh(CacheKey key, out byte[]? payload)
+    {
+        if (_readWrite.TryGetValue(key, out var entry) && entry.ExpiresAt > _time.GetUtcNow().ToUnixTimeMilliseconds())
         {
-            _readWrite[key] = new Entry(payload, now + (_options.CurrentValue.ResponseCacheAutoExpirationInSeconds * 1000L));
+            payload = entry.Payload;
+            return true;
         }
-        return payload;
+        payload = null;
+        return false;
     }
 
     private byte[]? Generate(CacheKey key)

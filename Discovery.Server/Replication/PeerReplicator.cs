@@ -110,7 +110,23 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
     private static bool IsLocal(string host) =>
         host is "localhost" or "0.0.0.0" or "[::]" or "[::1]" or "::1"
         || string.Equals(host, Dns.GetHostName(), StringComparison.OrdinalIgnoreCase)
-        || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && (IPAddress.IsLoopback(ip) || LocalAddresses.Value.Contains(ip)));
+
+    // A peer URL may name this machine by one of its interface addresses (a node bound to 0.0.0.0).
+    private static readonly Lazy<HashSet<IPAddress>> LocalAddresses = new(() =>
+    {
+        try
+        {
+            return System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+                .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+                .Select(a => a.Address)
+                .ToHashSet();
+        }
+        catch (System.Net.NetworkInformation.NetworkInformationException)
+        {
+            return [];
+        }
+    });
 
     private async Task RunWorkerAsync(PeerNode peer, CancellationToken ct)
     {

@@ -126,6 +126,15 @@ public sealed class EurekaApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Register_JsonWithUtf8Bom_Accepted()
+    {
+        var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(JsonBody("bom", "b1").ToJsonString())).ToArray();
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        Assert.Equal(HttpStatusCode.NoContent, (await _http.PostAsync("/eureka/apps/bom", content)).StatusCode);
+    }
+
+    [Fact]
     public async Task Register_NoInstanceId_DefaultsToHostName()
     {
         using var content = Content(JsonBody("noid", instanceId: null, hostName: "lonely-host"));

@@ -23,6 +23,22 @@ public sealed class ResponseCacheTests
     }
 
     [Fact]
+    public async Task Get_ManyConcurrentMissesAfterInvalidation_SerializeOnce()
+    {
+        var h = new RegistryHarness(o => o.UseReadOnlyResponseCache = false);
+        for (var i = 0; i < 2000; i++)
+        {
+            h.Registry.Register(Info("a", i.ToString(System.Globalization.CultureInfo.InvariantCulture)), false);
+        }
+        var before = h.Cache.Serializations;
+
+        var payloads = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => h.Cache.Get(AllJson))));
+
+        Assert.Equal(1, h.Cache.Serializations - before);
+        Assert.All(payloads, p => Assert.Same(payloads[0], p));
+    }
+
+    [Fact]
     public void Get_AfterChange_ReadWriteCacheIsInvalidated()
     {
         var h = new RegistryHarness(o => o.UseReadOnlyResponseCache = false);

@@ -19,6 +19,17 @@ public sealed class ReplicationTests
         Assert.Equal(expected, PeerReplicator.IsSelf(new Uri(peer), [own]));
 
     [Fact]
+    public void IsSelf_OwnInterfaceAddressWithWildcardBinding_True()
+    {
+        var ip = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a)) ?? IPAddress.Loopback;
+
+        Assert.True(PeerReplicator.IsSelf(new Uri($"http://{ip}:8761/eureka/"), ["http://0.0.0.0:8761"]));
+        Assert.False(PeerReplicator.IsSelf(new Uri($"http://{ip}:8762/eureka/"), ["http://0.0.0.0:8761"]));
+    }
+
+    [Fact]
     public void PeerUrls_CommaSeparated_NormalisedWithTrailingSlash()
     {
         var o = new PeerOptions { ServiceUrl = { ["defaultZone"] = "http://a:1/eureka, http://b:2/eureka/" } };

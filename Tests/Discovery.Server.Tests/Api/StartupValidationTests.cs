@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Options;
+
+namespace Infrastructure.Discovery.Server.Tests.Api;
+
+public sealed class StartupValidationTests
+{
+    [Theory]
+    [InlineData("Eureka:Server:RenewalPercentThreshold", "2")]
+    [InlineData("Eureka:Server:EvictionIntervalTimerInMs", "0")]
+    [InlineData("Eureka:Server:ExpectedClientRenewalIntervalSeconds", "-1")]
+    [InlineData("Eureka:Client:ServiceUrl:DefaultZone", "ftp://peer/eureka/")]
+    public async Task Start_InvalidSetting_FailsWithValidationError(string key, string value)
+    {
+        await using var factory = new EurekaServerFactory();
+        factory.Settings[key] = value;
+
+        var ex = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.IsType<OptionsValidationException>(ex.GetBaseException() as OptionsValidationException ?? ex);
+    }
+}
