@@ -28,6 +28,9 @@ internal static class LabCatalogue
         {
             Environment = (plan, _) => Optional(
                 ("Gateway__Discovery__Locator__Enabled", "true"),
+                // Idempotent calls that fail on one instance are tried on the next (Spring's Retry filter, GET only).
+                ("Gateway__DefaultFilters__0", "Retry=2"),
+                ("Gateway__Security__Authority", plan.UrlOf("auth").ToString().TrimEnd('/')),
                 ("Gateway__RateLimiter__Redis", plan.Redis)),
         },
         new("web-bff", "Samples/Web.Bff", 5100, ["gateway", "auth"], "WEB-BFF", "", "the web shop: log in as alice / alice")

@@ -45,17 +45,6 @@ internal static class SessionExtensions
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
-                // An API caller gets a status code, not a redirect to the login page.
-                o.Events.OnRedirectToLogin = ctx =>
-                {
-                    if (ctx.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal) || ctx.Request.Path.StartsWithSegments("/bff/user", StringComparison.Ordinal))
-                    {
-                        ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                        return Task.CompletedTask;
-                    }
-                    ctx.Response.Redirect(ctx.RedirectUri);
-                    return Task.CompletedTask;
-                };
             })
             .AddOpenIdConnect(o =>
             {
@@ -69,6 +58,16 @@ internal static class SessionExtensions
                 o.MapInboundClaims = false;
                 o.GetClaimsFromUserInfoEndpoint = true;
                 o.TokenValidationParameters.NameClaimType = "name";
+                // An API caller (the page's fetch) gets a 401, not a redirect to the login page it cannot follow.
+                o.Events.OnRedirectToIdentityProvider = ctx =>
+                {
+                    if (ctx.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+                    {
+                        ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                        ctx.HandleResponse();
+                    }
+                    return Task.CompletedTask;
+                };
                 o.Scope.Clear();
                 foreach (var s in (builder.Configuration["Bff:Scopes"] ?? "openid profile catalog.read order.read order.write offline_access").Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 {
