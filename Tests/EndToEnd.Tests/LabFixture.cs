@@ -2,7 +2,7 @@ using Infrastructure.Testing;
 
 namespace Infrastructure.EndToEnd.Tests;
 
-/// <summary>The whole lab on its default ports, started once for the tests that share it (as a student runs it).</summary>
+/// <summary>The whole lab on its default ports (two Web.Bff replicas sharing sessions in a real Redis), started once for the tests that share it (as a student runs it).</summary>
 public sealed class LabFixture : IAsyncLifetime
 {
     /// <summary>The running lab.</summary>
@@ -10,7 +10,7 @@ public sealed class LabFixture : IAsyncLifetime
 
     /// <inheritdoc />
     public async Task InitializeAsync() =>
-        Lab = await LabProcess.StartAsync(["--with-redis"], TimeSpan.FromMinutes(6));
+        Lab = await LabProcess.StartAsync(["--with-redis", "--scale", "web-bff=2"], TimeSpan.FromMinutes(8));
 
     /// <inheritdoc />
     public async Task DisposeAsync()

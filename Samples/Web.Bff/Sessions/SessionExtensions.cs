@@ -54,6 +54,8 @@ internal static class SessionExtensions
                 o.ClientSecret = builder.Configuration["Bff:ClientSecret"] ?? "web-bff-secret";
                 o.ResponseType = "code";
                 o.UsePkce = true;
+                // Auth.Server answers the authorization response on the query string (no form_post).
+                o.ResponseMode = "query";
                 o.SaveTokens = true;
                 o.MapInboundClaims = false;
                 o.GetClaimsFromUserInfoEndpoint = true;

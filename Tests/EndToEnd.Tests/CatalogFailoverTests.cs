@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using Infrastructure.Testing;
+
+namespace Infrastructure.EndToEnd.Tests;
+
+/// <summary>A catalog instance killed (SIGKILL) while the gateway is under load: idempotent calls see no error.</summary>
+public sealed class CatalogFailoverTests
+{
+    [Fact]
+    public async Task CatalogInstanceKilledMidLoad_ZeroClientErrors()
+    {
+        var discovery = FreePort.Next();
+        var auth = FreePort.Next();
+        var gateway = FreePort.Next();
+        var catalog = FreePort.Next();
+        // Consecutive ports for the two catalog instances.
+        while (!IsFree(catalog + 1)) { catalog = FreePort.Next(); }
+        await using var lab = await LabProcess.StartAsync(
+            ["--only", "discovery,auth,catalog,gateway", "--port",
+             string.Create(CultureInfo.InvariantCulture, $"discovery={discovery},auth={auth},gateway={gateway},catalog={catalog}")],
+            TimeSpan.FromMinutes(6));
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var token = await TokenAsync(http, auth);
+        var url = $"http://127.0.0.1:{gateway}/catalog/api/products";
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+        using var stop = new CancellationTokenSource();
+        async Task Load()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var m = new HttpRequestMessage(HttpMethod.Get, url);
+                m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                using var r = await http.SendAsync(m);
+                statuses.Add(r.StatusCode);
+            }
+        }
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(Load)).ToArray();
+        await WaitForAsync(() => statuses.Count >= 40, TimeSpan.FromSeconds(60));
+
+        var victim = Assert.Single(ProcessTable.Find($"--urls http://127.0.0.1:{catalog + 1}"));
+        System.Diagnostics.Process.GetProcessById(victim).Kill();
+        var atKill = statuses.Count;
+        // Keep the load on across the whole time the registry still lists the dead instance (15 s lease in the lab).
+        await WaitForAsync(() => statuses.Count >= atKill + 200, TimeSpan.FromSeconds(120));
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+
+        Assert.True(statuses.Count > atKill + 200);
+        var errors = statuses.Where(s => s != HttpStatusCode.OK).GroupBy(s => s).Select(g => $"{g.Key}×{g.Count()}").ToList();
+        Assert.True(errors.Count == 0, "client-visible errors: " + string.Join(", ", errors));
+
+        await lab.SignalAsync("INT");
+        Assert.True(await lab.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
+            l.Start();
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException) { return false; }
+    }
+
+    private static async Task<string> TokenAsync(HttpClient http, int authPort)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{authPort}/connect/token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = "catalog.read" }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("lab-client:lab-secret"u8.ToArray()));
+        using var r = await http.SendAsync(request);
+        r.EnsureSuccessStatusCode();
+        using var doc = System.Text.Json.JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+        return doc.RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(100);
+        }
+    }
+}
