@@ -7,6 +7,8 @@ using Infrastructure.Gateway.Security;
 using Infrastructure.Gateway.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -32,6 +34,10 @@ public static class GatewayExtensions
                 "Gateway:CircuitBreakers:*: RequestVolumeThreshold >= 2, ErrorThresholdPercentage 1..100, SleepWindowInMilliseconds and RollingStatsTimeInMilliseconds >= 500")
             .ValidateOnStart();
         services.AddLoadBalancer("Gateway:LoadBalancer");
+        // Lower tail latency for a proxy whose request path never blocks (machine-notes: p99 about 4× lower with
+        // DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1); off by default because blocking code would stall the sockets.
+        services.Configure<SocketTransportOptions>(o =>
+            o.UnsafePreferInlineScheduling = builder.Configuration.GetValue("Gateway:Kestrel:UnsafePreferInlineScheduling", false));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<GatewayTelemetry>();
         services.AddSingleton<ProxyHttpClient>();

@@ -4,11 +4,13 @@ using System.Runtime.CompilerServices;
 using Infrastructure.Discovery.Client;
 using Infrastructure.Discovery.Client.LoadBalancing;
 using Infrastructure.Gateway.Filters;
+using Infrastructure.Gateway.Resilience;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Polly.CircuitBreaker;
 
 namespace Infrastructure.Gateway.Forwarding;
 
@@ -19,6 +21,7 @@ namespace Infrastructure.Gateway.Forwarding;
 internal sealed partial class HttpForwarder(
     ProxyHttpClient client,
     ServiceLoadBalancer loadBalancer,
+    RoutePipelineFactory pipelines,
     IOptions<GatewayOptions> options,
     ILogger<HttpForwarder> logger)
 {
@@ -48,9 +51,23 @@ internal sealed partial class HttpForwarder(
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var response = await SendToAsync(exchange, BaseAddress(instance), cancellationToken).ConfigureAwait(false);
+                var response = route.InstanceBreaker is { } breaker
+                    ? await pipelines.GetInstancePipeline(route.Id, breaker.Name, breaker.Settings, instance.InstanceId).ExecuteAsync(
+                        static (state, ct) => state.Forwarder.SendToAsync(state.Exchange, state.Base, ct),
+                        (Forwarder: this, Exchange: exchange, Base: BaseAddress(instance)),
+                        cancellationToken).ConfigureAwait(false)
+                    : await SendToAsync(exchange, BaseAddress(instance), cancellationToken).ConfigureAwait(false);
                 stats.RecordResponse(Stopwatch.GetElapsedTime(started), (int)response.StatusCode >= 500);
                 return response;
+            }
+            catch (BrokenCircuitException) when (!exchange.RequestBodyStarted)
+            {
+                // This instance's circuit is open: nothing was sent, so any other instance may take the request.
+                (exchange.FailedInstances ??= []).Add(instance.InstanceId);
+                if (loadBalancer.Choose(serviceId, route.LoadBalancerRule, exchange.FailedInstances) is null)
+                {
+                    throw;
+                }
             }
             catch (HttpRequestException ex) when (LoadBalancingHttpMessageHandler.IsConnectFailure(ex))
             {

@@ -53,6 +53,55 @@ internal sealed partial class RoutePipelineFactory(GatewayTelemetry telemetry, I
         return _pipelines.GetOrAdd(spec.Signature(routeId), _ => Build(routeId, spec));
     }
 
+    /// <summary>
+    /// The breaker of one instance for one route (Hystrix per-instance / outlier ejection): connection failures, timeouts and
+    /// 5xx answers count; while open the load balancer's pick is skipped for the next instance. Built once per route and instance.
+    /// </summary>
+    public ResiliencePipeline<HttpResponseMessage> GetInstancePipeline(string routeId, string breakerName, CircuitBreakerSettings s, string instanceId)
+    {
+        var key = string.Create(CultureInfo.InvariantCulture,
+            $"{routeId}|instance|{breakerName}|{instanceId}|{s.RequestVolumeThreshold},{s.ErrorThresholdPercentage},{s.SleepWindowInMilliseconds},{s.RollingStatsTimeInMilliseconds}");
+        if (_pipelines.TryGetValue(key, out var existing))
+        {
+            return existing;
+        }
+        return _pipelines.GetOrAdd(key, _ =>
+        {
+            var circuit = $"{breakerName}/{instanceId}";
+            var state = new CircuitBreakerStateProvider();
+            telemetry.RegisterCircuit(circuit, state);
+            return new ResiliencePipelineBuilder<HttpResponseMessage>().AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            {
+                MinimumThroughput = s.RequestVolumeThreshold,
+                FailureRatio = s.ErrorThresholdPercentage / 100.0,
+                SamplingDuration = TimeSpan.FromMilliseconds(s.RollingStatsTimeInMilliseconds),
+                BreakDuration = TimeSpan.FromMilliseconds(s.SleepWindowInMilliseconds),
+                StateProvider = state,
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is HttpRequestException or TimeoutRejectedException or OperationCanceledException
+                    || (args.Outcome.Result is { } r && (int)r.StatusCode >= 500)),
+                OnOpened = args =>
+                {
+                    LogCircuitOpened(circuit, routeId, args.BreakDuration.TotalMilliseconds);
+                    telemetry.CircuitTransition(circuit, CircuitState.Open);
+                    return ValueTask.CompletedTask;
+                },
+                OnHalfOpened = _ =>
+                {
+                    LogCircuitHalfOpened(circuit, routeId);
+                    telemetry.CircuitTransition(circuit, CircuitState.HalfOpen);
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    LogCircuitClosed(circuit, routeId);
+                    telemetry.CircuitTransition(circuit, CircuitState.Closed);
+                    return ValueTask.CompletedTask;
+                },
+            }).Build();
+        });
+    }
+
     private ResiliencePipeline<HttpResponseMessage> Build(string routeId, ResilienceSpec spec)
     {
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();

@@ -35,6 +35,9 @@ internal sealed class Route
     public ResiliencePipeline<HttpResponseMessage>? Pipeline { get; init; }
     public CircuitBreakerFilter? CircuitBreaker { get; init; }
 
+    /// <summary>Per-instance breaker (metadata <c>instance-circuit-breaker</c>): its name and settings; null when off.</summary>
+    public (string Name, CircuitBreakerSettings Settings)? InstanceBreaker { get; init; }
+
     /// <summary>Per-route connect timeout (metadata <c>connect-timeout</c>), null for the client's default.</summary>
     public TimeSpan? ConnectTimeout { get; init; }
 

@@ -98,6 +98,9 @@ internal sealed class RouteFactory(
             ResponseTransforms = filters.OfType<IResponseTransform>().ToArray(),
             Pipeline = pipelineFactory.GetOrCreate(d.Id, spec),
             CircuitBreaker = cb,
+            InstanceBreaker = metadata.TryGetValue("instance-circuit-breaker", out var ib) && ib.Length > 0
+                ? (serviceId is null ? throw new RouteDefinitionException("metadata instance-circuit-breaker needs an lb:// uri") : (ib, o.CircuitBreaker(ib)))
+                : null,
             ConnectTimeout = connectTimeout,
             LoadBalancerRule = rule,
             MaxAutoRetriesNextServer = Millis(metadata, "max-auto-retries-next-server") is { } m and >= 0 ? (int)m : lb.MaxAutoRetriesNextServer,

@@ -15,6 +15,9 @@ internal sealed class GatewayTelemetry : IDisposable
 
     public static readonly ActivitySource ActivitySource = new(Name);
 
+    // Boxed once: a status tag per request would otherwise allocate.
+    private static readonly object[] StatusObjects = Enumerable.Range(0, 600).Select(i => (object)i).ToArray();
+
     private readonly Meter _meter;
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
@@ -42,7 +45,7 @@ internal sealed class GatewayTelemetry : IDisposable
         {
             { "route", route },
             { "instance", instance ?? "" },
-            { "status", status },
+            { "status", status is >= 0 and < 600 ? StatusObjects[status] : status },
         };
         _requests.Add(1, tags);
         _duration.Record(elapsed.TotalSeconds, tags);

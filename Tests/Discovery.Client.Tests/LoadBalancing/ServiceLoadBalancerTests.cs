@@ -55,14 +55,13 @@ public sealed class ServiceLoadBalancerTests
         await using var b2 = await StartBackendAsync("two");
         var deadPort = FreePort.Next();
         var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Spring:Cloud:Discovery:Client:Simple:Instances:catalog:0:Uri"] = b1.Urls.First(),
-            ["Spring:Cloud:Discovery:Client:Simple:Instances:catalog:1:Uri"] = b2.Urls.First(),
-            ["Spring:Cloud:Discovery:Client:Simple:Instances:flaky:0:Uri"] = $"http://127.0.0.1:{deadPort}",
-            ["Spring:Cloud:Discovery:Client:Simple:Instances:flaky:1:Uri"] = b1.Urls.First(),
-        }).Build());
-        services.AddSingleton<IServiceInstanceProvider>(sp => new Simple.SimpleServiceInstanceProvider(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        // A test double rather than the configuration provider, so these tests only depend on the IServiceInstanceProvider contract.
+        services.AddSingleton<IServiceInstanceProvider>(new FixedProvider(
+            Instance("catalog", new Uri(b1.Urls.First()).Port),
+            Instance("catalog", new Uri(b2.Urls.First()).Port),
+            Instance("flaky", deadPort),
+            Instance("flaky", new Uri(b1.Urls.First()).Port)));
         services.AddLoadBalancer();
         services.AddHttpClient("lb").AddLoadBalancing();
         await using var sp = services.BuildServiceProvider();

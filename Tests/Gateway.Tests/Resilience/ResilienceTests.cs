@@ -127,3 +127,32 @@ public sealed class CircuitRecoveryTests
         Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
     }
 }
+
+public sealed class InstanceCircuitTests
+{
+    [Fact]
+    public async Task InstanceCircuitBreaker_SickInstance_EjectedWhileHealthyOneServes()
+    {
+        await using var sick = await TestBackend.StartAsync("sick");
+        await using var healthy = await TestBackend.StartAsync("healthy");
+        sick.FailWith = 503;
+        var c = new RouteConfig()
+            .Instances("svc", sick.Url, healthy.Url)
+            .Set("Gateway:CircuitBreakers:per-instance:RequestVolumeThreshold", "2")
+            .Set("Gateway:CircuitBreakers:per-instance:SleepWindowInMilliseconds", "60000")
+            .Route("svc", "lb://svc", ["Path=/svc/**"], ["StripPrefix=1"], metadata: new() { ["instance-circuit-breaker"] = "per-instance" });
+        await using var host = new GatewayHost(c.Settings);
+        using var client = host.NewClient();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var r = await client.GetAsync("/svc/x");
+            statuses.Add(r.StatusCode);
+        }
+        // Round robin sends the sick instance every other request until its circuit opens after 2 failures.
+        Assert.Equal(2, sick.Requests);
+        Assert.All(statuses.Skip(4), s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(8, healthy.Requests);
+    }
+}

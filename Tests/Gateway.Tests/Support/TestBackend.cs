@@ -35,6 +35,9 @@ internal sealed class TestBackend : IAsyncDisposable
 
     public ConcurrentDictionary<string, int> Counters { get; } = new();
 
+    /// <summary>When set, every request is answered with this status (a sick instance).</summary>
+    public int? FailWith { get; set; }
+
     public static async Task<TestBackend> StartAsync(string name)
     {
         var port = FreePort.Next();
@@ -46,6 +49,11 @@ internal sealed class TestBackend : IAsyncDisposable
         app.Use(async (ctx, next) =>
         {
             Interlocked.Increment(ref backend._requests);
+            if (backend.FailWith is { } status)
+            {
+                ctx.Response.StatusCode = status;
+                return;
+            }
             await next(ctx);
         });
         app.UseWebSockets();

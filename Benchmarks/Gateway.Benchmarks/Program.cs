@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Yarp.ReverseProxy.Configuration;
+
+// Loopback proxy benchmark: a fast backend measured directly, through YARP (the peer to beat) and through our
+// Gateway with the same route (Path=/bench/**, StripPrefix=1), with wrk, interleaved so machine noise hits all three.
+//   dotnet run --project Benchmarks/Gateway.Benchmarks -c Release -- [--duration 10] [--rounds 2] [--connections 64] [-- gateway args]
+// Each server runs as its own process (this program re-invoked as "backend" / "yarp", and Gateway.dll).
+var mode = args.Length > 0 ? args[0] : "run";
+switch (mode)
+{
+    case "backend":
+        await RunBackendAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
+        return 0;
+    case "yarp":
+        await RunYarpAsync(int.Parse(args[1], CultureInfo.InvariantCulture), args[2]);
+        return 0;
+    default:
+        return await Harness.RunAsync(args);
+}
+
+static async Task RunBackendAsync(int port)
+{
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+    var app = builder.Build();
+    app.Map("/{**path}", () => Results.Text("hello from the backend"));
+    await app.RunAsync();
+}
+
+static async Task RunYarpAsync(int port, string backend)
+{
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+    builder.Services.AddReverseProxy().LoadFromMemory(
+        [new RouteConfig
+        {
+            RouteId = "bench",
+            ClusterId = "backend",
+            Match = new RouteMatch { Path = "/bench/{**rest}" },
+            Transforms = [new Dictionary<string, string> { ["PathRemovePrefix"] = "/bench" }],
+        }],
+        [new ClusterConfig { ClusterId = "backend", Destinations = new Dictionary<string, DestinationConfig> { ["d"] = new() { Address = backend } } }]);
+    var app = builder.Build();
+    app.MapReverseProxy();
+    await app.RunAsync();
+}
+
+internal static class Harness
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var duration = Option(args, "--duration", 10);
+        var rounds = Option(args, "--rounds", 2);
+        var connections = Option(args, "--connections", 64);
+        var self = typeof(Harness).Assembly.Location;
+        var root = FindRoot();
+        var gatewayDll = Path.Combine(root, "Gateway", "bin", "Release", "net10.0", "Gateway.dll");
+        if (!File.Exists(gatewayDll))
+        {
+            Console.Error.WriteLine($"{gatewayDll} not found: build with -c Release first.");
+            return 2;
+        }
+        var backendPort = FreePort();
+        var yarpPort = FreePort();
+        var gatewayPort = FreePort();
+        var backendUrl = $"http://127.0.0.1:{backendPort}";
+        var processes = new List<Process>();
+        try
+        {
+            processes.Add(Start("dotnet", [self, "backend", backendPort.ToString(CultureInfo.InvariantCulture)]));
+            processes.Add(Start("dotnet", [self, "yarp", yarpPort.ToString(CultureInfo.InvariantCulture), backendUrl]));
+            processes.Add(Start("dotnet",
+            [
+                gatewayDll, "--urls", $"http://127.0.0.1:{gatewayPort}",
+                "--Gateway:Routes:0:Id=bench", $"--Gateway:Routes:0:Uri={backendUrl}",
+                "--Gateway:Routes:0:Predicates:0=Path=/bench/**", "--Gateway:Routes:0:Filters:0=StripPrefix=1",
+                // One log line per request would measure the console, not the proxy.
+                "--Serilog:MinimumLevel:Default=Warning", "--Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware=Warning",
+                .. GatewayArgs(args),
+            ], root));
+            var targets = new (string Name, string Url)[]
+            {
+                ("direct", $"{backendUrl}/hello"),
+                ("yarp", $"http://127.0.0.1:{yarpPort}/bench/hello"),
+                ("gateway", $"http://127.0.0.1:{gatewayPort}/bench/hello"),
+            };
+            foreach (var (_, url) in targets)
+            {
+                await WaitReadyAsync(url);
+            }
+            var results = targets.ToDictionary(t => t.Name, _ => new List<WrkResult>());
+            // Warm-up: JIT and connection pools.
+            foreach (var (_, url) in targets)
+            {
+                await WrkAsync(url, 2, connections);
+            }
+            for (var round = 0; round < rounds; round++)
+            {
+                foreach (var (name, url) in targets)
+                {
+                    var r = await WrkAsync(url, duration, connections);
+                    results[name].Add(r);
+                    Console.WriteLine($"round {round + 1} {name,-8} {r.RequestsPerSecond,10:N0} req/s  p50 {r.P50Ms,7:N2} ms  p99 {r.P99Ms,7:N2} ms  non-2xx {r.Non2xx}");
+                }
+            }
+            Console.WriteLine();
+            Console.WriteLine($"{"target",-8} {"req/s",10} {"p50 ms",8} {"p99 ms",8} {"non-2xx",8}   (mean of {rounds} rounds × {duration} s, {connections} connections, wrk -t2)");
+            foreach (var (name, list) in results)
+            {
+                Console.WriteLine($"{name,-8} {list.Average(r => r.RequestsPerSecond),10:N0} {list.Average(r => r.P50Ms),8:N2} {list.Average(r => r.P99Ms),8:N2} {list.Sum(r => r.Non2xx),8}");
+            }
+            var yarp = results["yarp"].Average(r => r.RequestsPerSecond);
+            var gw = results["gateway"].Average(r => r.RequestsPerSecond);
+            Console.WriteLine($"gateway / yarp: {gw / yarp:N2}× req/s, p99 {results["gateway"].Average(r => r.P99Ms) / results["yarp"].Average(r => r.P99Ms):N2}×");
+            return 0;
+        }
+        finally
+        {
+            foreach (var p in processes)
+            {
+                if (!p.HasExited)
+                {
+                    p.Kill(entireProcessTree: true);
+                }
+                p.Dispose();
+            }
+        }
+    }
+
+    private sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Non2xx);
+
+    private static async Task<WrkResult> WrkAsync(string url, int seconds, int connections)
+    {
+        var psi = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-t2", $"-c{connections}", $"-d{seconds}s", "--latency", url })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("wrk not found: apt-get install wrk");
+        var output = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        var rps = Number(output, @"Requests/sec:\s+([\d.]+)");
+        var non2xx = Regex.Match(output, @"Non-2xx or 3xx responses:\s+(\d+)") is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        return new WrkResult(rps, Latency(output, "50%"), Latency(output, "99%"), non2xx);
+    }
+
+    private static double Number(string text, string pattern)
+    {
+        var m = Regex.Match(text, pattern);
+        return m.Success ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : throw new InvalidOperationException("unexpected wrk output:\n" + text);
+    }
+
+    private static double Latency(string text, string percentile)
+    {
+        var m = Regex.Match(text, Regex.Escape(percentile) + @"\s+([\d.]+)(us|ms|s)");
+        if (!m.Success)
+        {
+            throw new InvalidOperationException("unexpected wrk output:\n" + text);
+        }
+        var v = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        return m.Groups[2].Value switch { "us" => v / 1000, "s" => v * 1000, _ => v };
+    }
+
+    private static Process Start(string file, string[] arguments, string? workingDirectory = null)
+    {
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null)
+        {
+            psi.WorkingDirectory = workingDirectory;
+        }
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var a in arguments)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine(e.Data); } };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    private static async Task WaitReadyAsync(string url)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            try
+            {
+                using var r = await http.GetAsync(url);
+                if (r.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException(url + " not ready");
+    }
+
+    /// <summary>Everything after <c>--</c> goes to the Gateway, e.g. <c>-- --Tracing:SamplingProbability=0</c>.</summary>
+    private static string[] GatewayArgs(string[] args)
+    {
+        var i = Array.IndexOf(args, "--");
+        return i < 0 ? [] : args[(i + 1)..];
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Infrastructure.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("Infrastructure.sln not found");
+    }
+}
