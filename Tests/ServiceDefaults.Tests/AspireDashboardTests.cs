@@ -61,7 +61,8 @@ public sealed class AspireDashboardTests
             {
                 var records = logsByService[service];
                 Assert.All(records, r => Assert.Equal(traceId, r.GetProperty("traceId").GetString()));
-                Assert.Contains(records, r => r.GetProperty("body").GetProperty("stringValue").GetString()!.Contains($"HTTP GET {path} responded", StringComparison.Ordinal));
+                // Exactly once: Serilog owns the ILogger pipeline, so the SDK's own OTLP log exporter must not ship a second copy.
+                Assert.Single(records, r => r.GetProperty("body").GetProperty("stringValue").GetString()!.Contains($"HTTP GET {path} responded", StringComparison.Ordinal));
             }
 
             // The same trace id finds the spans of all three services too.
