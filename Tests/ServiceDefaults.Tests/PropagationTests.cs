@@ -83,4 +83,43 @@ public sealed class PropagationTests
         Assert.Equal("0000000000000000a3ce929d0e0e4736", seen!.TraceId);
         Assert.Equal(CallerSpanId, seen.ParentSpanId);
     }
+
+    [Fact]
+    public async Task OutgoingCall_CarryingCopiedTraceHeaders_HasThemReplacedByTheClientSpan()
+    {
+        // A forwarder copies the caller's headers onto the outgoing request; the outgoing ones must name the new client
+        // span, once, not the caller's span next to it.
+        var recorder = new LoopbackApps.HeaderRecorder();
+        await using var downstream = await LoopbackApps.StartBareAsync(recorder.Map);
+        await using var service = await LoopbackApps.StartServiceAsync(
+            new Dictionary<string, string?> { ["OTEL_SERVICE_NAME"] = "propagation-forwarder" },
+            app => app.MapGet("/forward", async (HttpContext ctx, IHttpClientFactory factory) =>
+            {
+                using var outgoing = new HttpRequestMessage(HttpMethod.Get, new Uri(downstream.BaseUri(), "sink"));
+                foreach (var name in new[] { "traceparent", "X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled", "b3" })
+                {
+                    if (ctx.Request.Headers.TryGetValue(name, out var v))
+                    {
+                        outgoing.Headers.TryAddWithoutValidation(name, v.ToString());
+                    }
+                }
+                using var r = await factory.CreateClient().SendAsync(outgoing);
+                return Results.StatusCode((int)r.StatusCode);
+            }));
+
+        using var client = LoopbackApps.UninstrumentedClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(service.BaseUri(), "forward"));
+        request.Headers.TryAddWithoutValidation("traceparent", $"00-{TraceId}-{CallerSpanId}-01");
+        request.Headers.TryAddWithoutValidation("X-B3-TraceId", TraceId);
+        request.Headers.TryAddWithoutValidation("X-B3-SpanId", CallerSpanId);
+        request.Headers.TryAddWithoutValidation("X-B3-Sampled", "1");
+        request.Headers.TryAddWithoutValidation("b3", $"{TraceId}-{CallerSpanId}-1");
+        (await client.SendAsync(request)).EnsureSuccessStatusCode();
+
+        var sent = Assert.Single(recorder.Requests);
+        var clientSpanId = Assert.Single(sent["traceparent"].ToArray())!.Split('-')[2];
+        Assert.NotEqual(CallerSpanId, clientSpanId);
+        Assert.Equal(clientSpanId, Assert.Single(sent["X-B3-SpanId"].ToArray()));
+        Assert.Equal($"{TraceId}-{clientSpanId}-1", Assert.Single(sent["b3"].ToArray()));
+    }
 }
