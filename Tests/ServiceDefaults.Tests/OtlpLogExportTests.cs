@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -78,5 +81,52 @@ public sealed class OtlpLogExportTests
             await Task.Delay(200);
         }
         Assert.Contains(received, r => r.Path == "/v1/traces" && r.ContentType == "application/x-protobuf" && r.Body.AsSpan().IndexOf(Convert.FromHexString(traceId)) >= 0);
+    }
+
+    [Fact]
+    public async Task OtlpEndpoint_NoProtocolSet_ShipsLogsOverGrpcLikeTheSdk()
+    {
+        // OTLP/gRPC: HTTP/2 POSTs to the service's method path, a 5-byte frame header before the protobuf.
+        var received = new ConcurrentQueue<Received>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        await using var collector = builder.Build();
+        collector.MapPost("/{**path}", async (HttpContext ctx) =>
+        {
+            using var buffer = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(buffer);
+            received.Enqueue(new Received(ctx.Request.Path, ctx.Request.ContentType, buffer.ToArray()));
+            ctx.Response.ContentType = "application/grpc";
+            ctx.Response.AppendTrailer("grpc-status", "0");
+            await ctx.Response.Body.WriteAsync(new byte[5]);
+        });
+        await collector.StartAsync();
+
+        var marker = Guid.NewGuid().ToString("N");
+        await using var service = await LoopbackApps.StartServiceAsync(
+            new Dictionary<string, string?>
+            {
+                ["OTEL_SERVICE_NAME"] = "otlp-grpc-logs",
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.BaseUri().ToString().TrimEnd('/'),
+            },
+            app => app.MapGet("/work", (ILogger<OtlpLogExportTests> log) =>
+            {
+                log.LogInformation("Working on {Marker}", marker);
+                return "done";
+            }));
+        using var client = LoopbackApps.UninstrumentedClient();
+        (await client.GetAsync(new Uri(service.BaseUri(), "work"))).EnsureSuccessStatusCode();
+
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        Received? logs;
+        while ((logs = received.FirstOrDefault(r => r.Body.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(marker)) >= 0)) is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+        Assert.NotNull(logs);
+        Assert.Equal("/opentelemetry.proto.collector.logs.v1.LogsService/Export", logs.Path);
+        Assert.StartsWith("application/grpc", logs.ContentType, StringComparison.Ordinal);
+        var resource = ProtobufMessage.Parse(logs.Body[5..]).Messages(ResourceLogs).First().Messages(Resource).First().StringAttributes(ResourceAttributes);
+        Assert.Equal("otlp-grpc-logs", resource["service.name"]);
     }
 }
