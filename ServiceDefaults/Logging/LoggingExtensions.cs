@@ -1,10 +1,13 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
+using Serilog.Sinks.OpenTelemetry;
 
 namespace Infrastructure.ServiceDefaults.Logging;
 
@@ -15,32 +18,72 @@ public static class LoggingExtensions
     public const string ConsoleTemplate =
         "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} {TraceId}{NewLine}{Exception}";
 
-    /// <summary>Replaces the default logging providers with Serilog, configured from <c>Serilog</c> and <c>Logging:Json</c>.</summary>
+    /// <summary>
+    /// Replaces the default logging providers with Serilog, configured from <c>Serilog</c> and <c>Logging:Json</c>; ships
+    /// to OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set and to Seq when <c>Logging:Seq:ServerUrl</c> is set.
+    /// </summary>
     public static IHostApplicationBuilder AddDefaultLogging(this IHostApplicationBuilder builder)
     {
         var serviceName = ServiceIdentity.GetServiceName(builder);
-        var json = builder.Configuration.GetValue("Logging:Json", false);
+        var configuration = builder.Configuration;
+        var json = configuration.GetValue("Logging:Json", false);
+        var otlp = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var seq = configuration["Logging:Seq:ServerUrl"];
+        if (!string.IsNullOrWhiteSpace(seq) && !Uri.TryCreate(seq, UriKind.Absolute, out _))
+        {
+            throw new InvalidOperationException($"Logging:Seq:ServerUrl '{seq}' is not an absolute URL.");
+        }
+        builder.Services.AddHttpContextAccessor();
         builder.Services.AddSerilog((services, lc) =>
         {
             lc.MinimumLevel.Information()
               .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
               .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
               .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
-              .ReadFrom.Configuration(builder.Configuration)
+              .ReadFrom.Configuration(configuration)
               .Enrich.FromLogContext()
               .Enrich.WithProperty("Service", serviceName)
-              .Enrich.WithProperty("InstanceId", ServiceIdentity.InstanceId);
+              .Enrich.WithProperty("InstanceId", ServiceIdentity.InstanceId)
+              .Enrich.With(new ConsumerEnricher(services.GetRequiredService<IHttpContextAccessor>()));
             if (json)
             {
+                // CLEF: @t, @m, @l, @tr (trace id), @sp (span id) plus every property, one object per line.
                 lc.WriteTo.Console(new RenderedCompactJsonFormatter());
             }
             else
             {
                 lc.WriteTo.Console(outputTemplate: ConsoleTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
             }
+            if (!string.IsNullOrWhiteSpace(otlp))
+            {
+                lc.WriteTo.OpenTelemetry(o => ConfigureOtlp(o, serviceName), key => configuration[key]);
+            }
+            if (!string.IsNullOrWhiteSpace(seq))
+            {
+                lc.WriteTo.Seq(seq, apiKey: configuration["Logging:Seq:ApiKey"], messageHandler: UntracedHandler());
+            }
         });
         return builder;
     }
+
+    private static void ConfigureOtlp(BatchedOpenTelemetrySinkOptions o, string serviceName)
+    {
+        // The .NET OpenTelemetry SDK defaults to gRPC; match it so traces and logs go to the same port unless
+        // OTEL_EXPORTER_OTLP_PROTOCOL (applied by the sink after this callback) says http/protobuf.
+        o.Protocol = OtlpProtocol.Grpc;
+        o.ResourceAttributes = new Dictionary<string, object>
+        {
+            ["service.name"] = serviceName,
+            ["service.instance.id"] = ServiceIdentity.InstanceId,
+        };
+        o.IncludedData = IncludedData.TraceIdField | IncludedData.SpanIdField | IncludedData.MessageTemplateTextAttribute
+            | IncludedData.SourceContextAttribute | IncludedData.SpecRequiredResourceAttributes;
+        o.HttpMessageHandler = UntracedHandler();
+        o.OnBeginSuppressInstrumentation = SuppressInstrumentationScope.Begin;
+    }
+
+    // Shipping a log batch must not itself become a traced HTTP call (and a log line about it).
+    private static SocketsHttpHandler UntracedHandler() => new() { ActivityHeadersPropagator = null };
 
     /// <summary>
     /// One structured line per request. Successful calls to <c>/actuator</c> and to the paths listed in

@@ -8,7 +8,7 @@ using OpenTelemetry.Trace;
 
 namespace Infrastructure.ServiceDefaults.Telemetry;
 
-/// <summary>OpenTelemetry traces and metrics with W3C propagation; exporters chosen by configuration.</summary>
+/// <summary>OpenTelemetry traces and metrics with W3C and B3 propagation; exporters chosen by configuration.</summary>
 public static class TelemetryExtensions
 {
     /// <summary>Name of the <see cref="System.Diagnostics.ActivitySource"/> and meter prefix our own code uses.</summary>
@@ -21,6 +21,7 @@ public static class TelemetryExtensions
         var zipkin = builder.Configuration["Tracing:Zipkin:Endpoint"];
         var otlp = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         var ratio = builder.Configuration.GetValue("Tracing:SamplingProbability", 1.0);
+        TracePropagation.Install();
 
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: ServiceIdentity.InstanceId))
