@@ -56,11 +56,7 @@ internal static class MonitorEndpoints
                     {
                         continue;
                     }
-                    var sb = new StringBuilder();
-                    sb.Append("id: ").Append(e.Id.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                    sb.Append("event: refresh\n");
-                    sb.Append("data: ").Append(JsonSerializer.Serialize(e)).Append("\n\n");
-                    await ctx.Response.WriteAsync(sb.ToString(), ctx.RequestAborted);
+                    await ctx.Response.Body.WriteAsync(e.SseFrame, ctx.RequestAborted);
                     await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
                 }
             }

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Infrastructure.Config.Server.Monitor;
@@ -13,4 +16,12 @@ public sealed record RefreshEvent(
     [property: JsonPropertyName("originService")] string OriginService,
     [property: JsonPropertyName("destinations")] IReadOnlyList<string> Destinations,
     [property: JsonPropertyName("paths")] IReadOnlyList<string> Paths,
-    [property: JsonPropertyName("reason")] string Reason);
+    [property: JsonPropertyName("reason")] string Reason)
+{
+    private byte[]? _frame;
+
+    /// <summary>The Server-Sent Events frame (<c>id</c>, <c>event: refresh</c>, <c>data</c>), built once however many subscribers get it.</summary>
+    [JsonIgnore]
+    public ReadOnlyMemory<byte> SseFrame => _frame ??= Encoding.UTF8.GetBytes(
+        "id: " + Id.ToString(CultureInfo.InvariantCulture) + "\nevent: refresh\ndata: " + JsonSerializer.Serialize(this) + "\n\n");
+}

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Infrastructure.Config.Server.Environment;
 using Microsoft.Extensions.Options;
 
@@ -6,7 +7,19 @@ namespace Infrastructure.Config.Server.Native;
 /// <summary>Spring's native (file system) backend over <see cref="NativeOptions.SearchLocations"/>.</summary>
 internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> options, IHostEnvironment host, ParsedFileCache cache) : IEnvironmentRepository
 {
+    /// <summary>Longest a result is reused on the watcher's word alone (a safety net should it miss an event).</summary>
+    private static readonly TimeSpan MaxReuse = TimeSpan.FromSeconds(5);
+    private const int MaxEntries = 10_000;
     private readonly NativeOptions _options = options.Value;
+    private readonly ConcurrentDictionary<(string, string, string), (long Generation, long At, ConfigEnvironment Env)> _results = new();
+    private long _generation;
+    private volatile bool _watched;
+
+    /// <summary>Called by the file watcher once every location is watched: results may then be reused until a change is seen.</summary>
+    internal void MarkWatched() => _watched = true;
+
+    /// <summary>Called by the file watcher on any change (before its debounce), and on watcher errors.</summary>
+    internal void Invalidate() => Interlocked.Increment(ref _generation);
 
     public string Kind => "native";
 
@@ -20,6 +33,29 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
             .Distinct(StringComparer.Ordinal);
 
     public ConfigEnvironment FindOne(string application, IReadOnlyList<string> profiles, string? label)
+    {
+        if (!_watched)
+        {
+            return Load(application, profiles, label);
+        }
+        // With the watcher on, skip the per-request file checks until it reports a change.
+        var key = (application, string.Join(',', profiles), label ?? "");
+        var generation = Interlocked.Read(ref _generation);
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_results.TryGetValue(key, out var hit) && hit.Generation == generation && System.Diagnostics.Stopwatch.GetElapsedTime(hit.At, now) < MaxReuse)
+        {
+            return hit.Env;
+        }
+        var env = Load(application, profiles, label);
+        if (_results.Count >= MaxEntries)
+        {
+            _results.Clear();
+        }
+        _results[key] = (generation, now, env);
+        return env;
+    }
+
+    private ConfigEnvironment Load(string application, IReadOnlyList<string> profiles, string? label)
     {
         var effectiveLabel = label ?? _options.DefaultLabel;
         var dirs = Expand(application, profiles, effectiveLabel);

@@ -12,6 +12,7 @@ internal sealed partial class NativeFileWatcher(IEnvironmentRepository repositor
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly ConcurrentDictionary<string, byte> _pending = new(StringComparer.Ordinal);
     private Timer? _timer;
+    private IReadOnlyList<NativeEnvironmentRepository> _natives = [];
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -37,7 +38,14 @@ internal sealed partial class NativeFileWatcher(IEnvironmentRepository repositor
             w.Created += (_, e) => OnChange(e.FullPath);
             w.Deleted += (_, e) => OnChange(e.FullPath);
             w.Renamed += (_, e) => { OnChange(e.OldFullPath); OnChange(e.FullPath); };
-            w.Error += (_, e) => LogWatcherError(logger, root, e.GetException());
+            w.Error += (_, e) =>
+            {
+                foreach (var n in natives)
+                {
+                    n.Invalidate();
+                }
+                LogWatcherError(logger, root, e.GetException());
+            };
             w.EnableRaisingEvents = true;
             lock (_watchers)
             {
@@ -45,11 +53,24 @@ internal sealed partial class NativeFileWatcher(IEnvironmentRepository repositor
             }
             LogWatching(logger, root);
         }
+        _natives = natives;
+        foreach (var n in natives)
+        {
+            // Reuse only when every location of that repository is under a watched folder.
+            if (n.Locations.All(l => _watchers.Exists(w => l.Absolute.StartsWith(w.Path.TrimEnd('/') + "/", StringComparison.Ordinal))))
+            {
+                n.MarkWatched();
+            }
+        }
         return Task.CompletedTask;
     }
 
     private void OnChange(string path)
     {
+        foreach (var n in _natives)
+        {
+            n.Invalidate();
+        }
         var name = Path.GetFileName(path);
         if (name.Length == 0 || name.StartsWith('.') || name.EndsWith('~') || Directory.Exists(path))
         {

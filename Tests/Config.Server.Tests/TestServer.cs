@@ -42,7 +42,9 @@ internal sealed class ConfigServerFactory(IDictionary<string, string?> settings)
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        // Not Development: appsettings.Development.json (the lab's encryption key) stays out of the tests; security is asked for explicitly.
+        builder.UseEnvironment("Test");
+        builder.UseSetting("ConfigServer:Security:Enabled", "false");
         foreach (var (k, v) in settings)
         {
             builder.UseSetting(k, v);

@@ -33,18 +33,35 @@ public sealed class BrokenFileTests
 
         File.WriteAllText(file, "value: [broken\n");
         File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddSeconds(5));
-        var env = JsonDocument.Parse(await http.GetStringAsync("/svc/default")).RootElement;
-        Assert.Equal("good", env.GetProperty("propertySources")[0].GetProperty("source").GetProperty("value").GetString());
-        var health = JsonDocument.Parse(await http.GetStringAsync("/actuator/health")).RootElement;
-        var details = health.GetProperty("components").GetProperty("configServer").GetProperty("details");
+        // The file watcher tells the server within milliseconds; poll rather than race it.
+        var details = await EventuallyAsync(http, d => d.TryGetProperty("brokenFiles", out _));
         var broken = details.GetProperty("brokenFiles")[0];
         Assert.EndsWith("svc.yml", broken.GetProperty("file").GetString(), StringComparison.Ordinal);
         Assert.True(broken.GetProperty("line").GetInt32() >= 1);
+        var env = JsonDocument.Parse(await http.GetStringAsync("/svc/default")).RootElement;
+        Assert.Equal("good", env.GetProperty("propertySources")[0].GetProperty("source").GetProperty("value").GetString());
 
         File.WriteAllText(file, "value: fixed\n");
         File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddSeconds(10));
+        details = await EventuallyAsync(http, d => !d.TryGetProperty("brokenFiles", out _));
+        Assert.False(details.TryGetProperty("brokenFiles", out _));
         Assert.Contains("fixed", await http.GetStringAsync("/svc/default"), StringComparison.Ordinal);
-        health = JsonDocument.Parse(await http.GetStringAsync("/actuator/health")).RootElement;
-        Assert.False(health.GetProperty("components").GetProperty("configServer").GetProperty("details").TryGetProperty("brokenFiles", out _));
+    }
+
+    /// <summary>Requests the application (which parses its files) and reads the health details until <paramref name="done"/> or 15 s.</summary>
+    private static async Task<JsonElement> EventuallyAsync(HttpClient http, Func<JsonElement, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            (await http.GetAsync("/svc/default")).Dispose();
+            var health = JsonDocument.Parse(await http.GetStringAsync("/actuator/health")).RootElement;
+            var details = health.GetProperty("components").GetProperty("configServer").GetProperty("details").Clone();
+            if (done(details) || DateTime.UtcNow > deadline)
+            {
+                return details;
+            }
+            await Task.Delay(50);
+        }
     }
 }

@@ -52,12 +52,34 @@ public sealed class GitBackendTests : IDisposable
         return Git("rev-parse", "HEAD");
     }
 
-    private ConfigServerFactory Server(string? searchPaths = null) => new(new Dictionary<string, string?>
+    private ConfigServerFactory Server(string? searchPaths = null, int refreshRate = 0) => new(new Dictionary<string, string?>
     {
         ["ConfigServer:Git:Uri"] = _origin.Path,
         ["ConfigServer:Git:Basedir"] = Path.Combine(_clones.Path, Guid.NewGuid().ToString("N")),
         ["ConfigServer:Git:SearchPaths"] = searchPaths,
+        ["ConfigServer:Git:RefreshRate"] = refreshRate.ToString(System.Globalization.CultureInfo.InvariantCulture),
     });
+
+    [Fact]
+    public async Task RefreshRate_NewCommitWithoutAnyRequest_BackgroundFetchPublishesEvent()
+    {
+        using var f = Server(refreshRate: 1);
+        using var http = f.CreateClient();
+        await http.GetStringAsync("/catalog/default"); // the clone exists before the commit
+        await using var sse = await SseReader.OpenAsync(http);
+        Commit(("application.yml", "shared: changed\n"));
+        var (_, data) = await sse.NextEventAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("*", data.GetProperty("destinations")[0].GetString());
+    }
+
+    [Fact]
+    public async Task GetPlainText_FromCommitTree_ServesFile()
+    {
+        Commit(("nginx.conf", "listen ${port:80};\n"));
+        using var f = Server();
+        using var http = f.CreateClient();
+        Assert.Equal("listen 80;\n", await http.GetStringAsync("/catalog/default/main/nginx.conf"));
+    }
 
     private static async Task<JsonElement> GetJsonAsync(HttpClient http, string path)
     {
