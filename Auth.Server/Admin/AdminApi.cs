@@ -35,6 +35,13 @@ internal static class AdminApi
 
     private static async Task<IResult> PutClientAsync(string clientId, ClientOptions client, IClientStore store, IResourceStore resourceStore, ConfigurationSeed seed, IHostEnvironment env, CancellationToken ct)
     {
+        // JSON null for a list means empty, as an omitted key does.
+        client.ClientSecrets ??= [];
+        client.AllowedGrantTypes ??= [];
+        client.AllowedScopes ??= [];
+        client.RedirectUris ??= [];
+        client.PostLogoutRedirectUris ??= [];
+        client.AllowedCorsOrigins ??= [];
         if (client.ClientId != clientId)
         {
             return Results.Problem(statusCode: 400, detail: "ClientId in the body must match the path");

@@ -122,6 +122,7 @@ public sealed class ClientOptions
 }
 
 /// <summary>IdentityServer4's AccessTokenType.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AccessTokenType>))]
 public enum AccessTokenType
 {
     /// <summary>Self-contained signed JWT.</summary>
@@ -132,6 +133,7 @@ public enum AccessTokenType
 }
 
 /// <summary>IdentityServer4's TokenUsage (refresh tokens).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<TokenUsage>))]
 public enum TokenUsage
 {
     /// <summary>The same refresh token is kept.</summary>

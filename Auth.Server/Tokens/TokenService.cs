@@ -219,7 +219,7 @@ internal sealed class TokenService(
             return FromPayload(payload);
         }
         var ring = await keys.GetKeyRingAsync(ct);
-        if (Handler.CanReadToken(token) && new JsonWebToken(token).Kid is { Length: > 0 } kid && ring.Published.All(k => k.Id != kid))
+        if (TryReadKid(token) is { Length: > 0 } kid && ring.Published.All(k => k.Id != kid))
         {
             // Another replica may have rotated; re-read the store (rate-limited) before calling the kid unknown.
             ring = await keys.RefreshForUnknownKeyAsync(ct);
@@ -260,6 +260,19 @@ internal sealed class TokenService(
             TryAllIssuerSigningKeys = false,
         });
         return result.IsValid ? result.SecurityToken as JsonWebToken : null;
+    }
+
+    private static string? TryReadKid(string token)
+    {
+        try
+        {
+            return Handler.CanReadToken(token) ? new JsonWebToken(token).Kid : null;
+        }
+        catch (ArgumentException)
+        {
+            // Not a well-formed JWT; validation below rejects it.
+            return null;
+        }
     }
 
     private static ValidatedAccessToken FromPayload(Dictionary<string, JsonElement> payload)

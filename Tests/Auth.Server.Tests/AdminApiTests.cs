@@ -50,14 +50,19 @@ public sealed class AdminApiTests : IClassFixture<AdminApiTests.Fixture>
             ClientSecrets = new[] { new { Value = "new-secret" } },
             AllowedGrantTypes = new[] { "client_credentials" },
             AllowedScopes = new[] { "order.write" },
+            AccessTokenLifetime = 120,
+            RefreshTokenUsage = "ReUse",
         });
         Assert.Equal(HttpStatusCode.Created, r.StatusCode);
         var listed = await admin.GetStringAsync("/api/admin/clients/new-svc");
         Assert.DoesNotContain("new-secret", listed, StringComparison.Ordinal);
         Assert.DoesNotContain(Configuration.SecretHasher.Sha256("new-secret"), listed, StringComparison.Ordinal);
 
+        Assert.Contains("\"refreshTokenUsage\":\"ReUse\"", listed, StringComparison.Ordinal);
         var token = await Protocol.ClientCredentialsTokenAsync(_http, "order.write", "new-svc", "new-secret");
-        Assert.Equal("new-svc", Protocol.Read(token).GetClaim("client_id").Value);
+        var jwt = Protocol.Read(token);
+        Assert.Equal("new-svc", jwt.GetClaim("client_id").Value);
+        Assert.Equal(TimeSpan.FromSeconds(120), jwt.ValidTo - jwt.IssuedAt);
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync("/api/admin/clients/new-svc")).StatusCode);
         var (gone, _) = await Protocol.TokenAsync(_http, "new-svc", "new-secret", new() { ["grant_type"] = "client_credentials" });

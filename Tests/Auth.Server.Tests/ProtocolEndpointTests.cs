@@ -93,6 +93,9 @@ public sealed class ProtocolEndpointTests : IClassFixture<ProtocolEndpointTests.
     [Theory]
     [InlineData("garbage")]
     [InlineData("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln")]
+    [InlineData("aaaa.bbbb.cccc")]
+    [InlineData("eyJhbGciOiJSUzI1NiIsImtpZCI6Ing.e30.")]
+    [InlineData("...")]
     public async Task Introspect_UnknownToken_Inactive(string token)
     {
         var (r, body) = await IntrospectAsync(token);
