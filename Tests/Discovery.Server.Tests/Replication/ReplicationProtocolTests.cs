@@ -55,6 +55,9 @@ public sealed class ReplicationProtocolTests : IAsyncLifetime
     {
         Assert.Equal(HttpStatusCode.NoContent, (await RegisterAsync(_http, "fwd", "f1:fwd:80")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _http.PutAsync("/eureka/apps/FWD/f1:fwd:80", null)).StatusCode);
+        // The peer answers the replicated renew with 404; our node then sends it the registration again.
+        Assert.True(await EventuallyAsync(() => Task.FromResult(_received.Count(r => r.Method == "POST") == 2), TimeSpan.FromSeconds(20)),
+            "no re-registration after the peer's 404: " + string.Join(" | ", _received));
         Assert.Equal(HttpStatusCode.OK, (await _http.PutAsync("/eureka/apps/FWD/f1:fwd:80/status?value=OUT_OF_SERVICE", null)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _http.PutAsync("/eureka/apps/FWD/f1:fwd:80/metadata?v=2", null)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _http.DeleteAsync("/eureka/apps/FWD/f1:fwd:80/status")).StatusCode);
