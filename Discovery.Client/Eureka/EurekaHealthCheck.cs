@@ -1,8 +1,8 @@
 using Infrastructure.Discovery.Client.Eureka.Registration;
 using Infrastructure.Discovery.Client.Eureka.Registry;
 using Infrastructure.Discovery.Client.Eureka.Transport;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Infrastructure.Discovery.Client.Eureka;
 

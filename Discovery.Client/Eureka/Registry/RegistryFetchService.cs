@@ -91,9 +91,10 @@ internal sealed class RegistryFetchService : BackgroundService
         {
             delta = await _client.GetDeltaAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (EurekaServerException ex) when (ex.Status is not null)
+        catch (EurekaServerException ex) when ((int?)ex.Status is >= 400 and < 500)
         {
-            // A server with deltas disabled answers 403: fall back to full fetches, as Eureka clients do.
+            // A server with deltas disabled answers 403: fall back to a full fetch, as Eureka clients do
+            // (a 5xx means the server is in trouble, and a full fetch would only add to it).
             Log.FetchFailed(_logger, ex.Message);
             await FetchFullAsync(cancellationToken).ConfigureAwait(false);
             return;

@@ -97,4 +97,21 @@ public sealed class RegistryFetchTests
         await TestApps.EventuallyAsync(() => provider.GetInstances("catalog").Count == 1, "the registry after recovery");
         await app.StopAsync();
     }
+
+    [Fact]
+    public async Task Fetch_DeltaForbidden_FallsBackToFullFetch()
+    {
+        await using var eureka = await FakeEurekaServer.StartAsync();
+        eureka.AddInstance("CATALOG", "a", "10.0.0.1", 8080);
+        await using var app = TestApps.Create(FetchOnly(eureka));
+        await app.StartAsync().WaitAsync(Bounded);
+        var provider = app.Services.GetRequiredService<IServiceInstanceProvider>();
+        await TestApps.EventuallyAsync(() => Ids(provider, "catalog") is ["a"], "the first full fetch");
+
+        eureka.DeltaDisabled = true;
+        eureka.AddInstance("CATALOG", "b", "10.0.0.2", 8080);
+        await TestApps.EventuallyAsync(() => Ids(provider, "catalog") is ["a", "b"], "b through a full fetch");
+        Assert.NotEmpty(eureka.Find("GET", "/eureka/apps/delta"));
+        await app.StopAsync();
+    }
 }

@@ -46,6 +46,9 @@ public sealed class FakeEurekaServer : IAsyncDisposable
     /// <summary>When true every call answers 503.</summary>
     public bool Unavailable { get; set; }
 
+    /// <summary>When true <c>/apps/delta</c> answers 403, as a Eureka server with deltas disabled.</summary>
+    public bool DeltaDisabled { get; set; }
+
     /// <summary>When true an application or instance list of one is written as a bare object (as some Eureka versions do).</summary>
     public bool SingleItemsAsObjects { get; set; }
 
@@ -156,7 +159,7 @@ public sealed class FakeEurekaServer : IAsyncDisposable
             }
             await next(ctx);
         });
-        app.MapGet("/eureka/apps/delta", () => Results.Text(Document(delta: true), "application/json"));
+        app.MapGet("/eureka/apps/delta", () => DeltaDisabled ? Results.StatusCode(StatusCodes.Status403Forbidden) : Results.Text(Document(delta: true), "application/json"));
         app.MapGet("/eureka/apps", () => Results.Text(Document(delta: false), "application/json"));
         app.MapGet("/eureka/apps/{app}", (string app) => Results.Text(Document(delta: false, only: app), "application/json"));
         app.MapPost("/eureka/apps/{app}", async (string app, HttpRequest request) =>
