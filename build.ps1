@@ -173,8 +173,15 @@ function Invoke-Lab {
     }
 }
 
+# `bench discovery|gateway [args]`: the registry load harness (default) or the gateway-vs-YARP loopback harness.
 function Invoke-Bench {
-    Invoke-Native dotnet (@('run', '--project', (Join-Path $Root 'Benchmarks/Discovery.Benchmarks'), '-c', 'Release', '--') + $Rest)
+    $which = 'Discovery'
+    $benchArgs = $Rest
+    if ($Rest.Count -gt 0 -and $Rest[0] -in @('discovery', 'gateway')) {
+        $which = (Get-Culture).TextInfo.ToTitleCase($Rest[0])
+        $benchArgs = @($Rest | Select-Object -Skip 1)
+    }
+    Invoke-Native dotnet (@('run', '--project', (Join-Path $Root "Benchmarks/$which.Benchmarks"), '-c', 'Release', '--') + $benchArgs)
 }
 
 switch ($Target) {

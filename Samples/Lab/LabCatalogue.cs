@@ -69,6 +69,11 @@ internal static class LabCatalogue
             ["Eureka__Instance__LeaseExpirationDurationInSeconds"] = "15",
             ["Eureka__Client__RegistryFetchIntervalSeconds"] = "5",
         };
+        if (!plan.Has("config"))
+        {
+            // Started without Config.Server (--only): services run on their own settings, as Spring's spring.cloud.config.enabled=false.
+            env["Spring__Cloud__Config__Enabled"] = "false";
+        }
         foreach (var (k, v) in instance.Component.Environment?.Invoke(plan, instance.Index) ?? new Dictionary<string, string>())
         {
             env[k] = v;

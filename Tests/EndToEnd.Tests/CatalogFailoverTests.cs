@@ -5,7 +5,10 @@ using Infrastructure.Testing;
 
 namespace Infrastructure.EndToEnd.Tests;
 
-/// <summary>A catalog instance killed (SIGKILL) while the gateway is under load: idempotent calls see no error.</summary>
+/// <summary>
+/// A catalog instance killed (SIGTERM, as an orchestrator stops it) while the gateway is under load: idempotent calls
+/// see no error — refused and reset connections are retried on the other instance until the registry drops it.
+/// </summary>
 public sealed class CatalogFailoverTests
 {
     [Fact]
@@ -41,7 +44,10 @@ public sealed class CatalogFailoverTests
         await WaitForAsync(() => statuses.Count >= 40, TimeSpan.FromSeconds(60));
 
         var victim = Assert.Single(ProcessTable.Find($"--urls http://127.0.0.1:{catalog + 1}"));
-        System.Diagnostics.Process.GetProcessById(victim).Kill();
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", victim.ToString(CultureInfo.InvariantCulture)])!)
+        {
+            await kill.WaitForExitAsync();
+        }
         var atKill = statuses.Count;
         // Keep the load on across the whole time the registry still lists the dead instance (15 s lease in the lab).
         await WaitForAsync(() => statuses.Count >= atKill + 200, TimeSpan.FromSeconds(120));

@@ -51,8 +51,9 @@ public sealed class LabProcess : IAsyncDisposable
             if (lab.HasExited || sw.Elapsed > timeout)
             {
                 var output = lab.Output;
+                var exited = lab.HasExited;
                 await lab.DisposeAsync();
-                throw new InvalidOperationException($"lab not ready (exited: {lab.HasExited}) after {sw.Elapsed}:\n{output}");
+                throw new InvalidOperationException($"lab not ready (exited: {exited}) after {sw.Elapsed}:\n{output}");
             }
             await Task.Delay(200);
         }
