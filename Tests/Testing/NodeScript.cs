@@ -6,7 +6,11 @@ namespace Infrastructure.Testing;
 public static class NodeScript
 {
     /// <summary>Runs <c>node -e script</c> in the npm clients folder; returns exit code and combined output. Killed after <paramref name="timeout"/>.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string script, TimeSpan timeout, IDictionary<string, string>? environment = null)
+    public static Task<(int ExitCode, string Output)> RunAsync(string script, TimeSpan timeout, IDictionary<string, string>? environment = null)
+        => RunAsync(script, timeout, environment, module: false);
+
+    /// <summary>As above; with <paramref name="module"/> the script is an ES module (<c>node --input-type=module -e</c>).</summary>
+    internal static async Task<(int ExitCode, string Output)> RunAsync(string script, TimeSpan timeout, IDictionary<string, string>? environment, bool module)
     {
         var psi = new ProcessStartInfo("node")
         {
@@ -15,6 +19,10 @@ public static class NodeScript
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (module)
+        {
+            psi.ArgumentList.Add("--input-type=module");
+        }
         psi.ArgumentList.Add("-e");
         psi.ArgumentList.Add(script);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
