@@ -155,6 +155,15 @@ function Invoke-Test {
             '--logger', 'console;verbosity=normal', '--logger', 'trx')
         if ($Rest.Count -gt 0) { $testArgs += $Rest }
         Invoke-Native dotnet $testArgs
+        if ($Rest.Count -eq 0) {
+            # Auth.Server's whole suite again with every store on the real PostgreSQL (replicas serving as one).
+            $env:AUTH_TEST_STORE = 'postgres'
+            try {
+                Invoke-Native dotnet @('test', (Join-Path $Root 'Tests/Auth.Server.Tests/Auth.Server.Tests.csproj'), '-c', $Configuration,
+                    '--no-build', '-nologo', '--blame-hang-timeout', '10m', '--logger', 'console;verbosity=minimal')
+            }
+            finally { Remove-Item Env:AUTH_TEST_STORE }
+        }
     }
     finally {
         foreach ($s in $stops) { try { & $s } catch { Write-Warning "stopping a test engine: $_" } }
