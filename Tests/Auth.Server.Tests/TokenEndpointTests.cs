@@ -71,7 +71,7 @@ public sealed class TokenEndpointTests : IClassFixture<TokenEndpointTests.Fixtur
     public async Task ClientCredentials_NoScope_GrantsAllAllowedApiScopes()
     {
         var (_, body) = await Protocol.TokenAsync(_http, "lab-client", "lab-secret", new() { ["grant_type"] = "client_credentials" });
-        Assert.Equal("catalog.read order.write gateway.admin", body.GetProperty("scope").GetString());
+        Assert.Equal("catalog.read order.read order.write gateway.admin", body.GetProperty("scope").GetString());
     }
 
     [Fact]

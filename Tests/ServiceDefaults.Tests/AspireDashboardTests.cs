@@ -9,7 +9,7 @@ public sealed class AspireDashboardTests
     // fan-out would — must land in the dashboard as one trace id with logs from all three services.
     private static readonly (string Project, string Service, string Path)[] Servers =
     [
-        ("Discovery.Server", "lab-discovery", "/eureka/apps"),
+        ("Discovery.Server", "lab-discovery", "/"),
         ("Config.Server", "lab-config", "/application/default"),
         ("Auth.Server", "lab-auth", "/.well-known/openid-configuration"),
     ];
