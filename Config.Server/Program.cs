@@ -7,11 +7,7 @@ using Infrastructure.Config.Server.Security;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
-// The mirrored system's well-known port when no --urls / ASPNETCORE_URLS is given.
-if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
-{
-    builder.WebHost.UseUrls("http://127.0.0.1:8888");
-}
+builder.UseDefaultUrl(8888);
 builder.AddServiceDefaults();
 builder.AddConfigBackends();
 builder.AddConfigEncryption();

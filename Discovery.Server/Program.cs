@@ -6,11 +6,7 @@ using Infrastructure.Discovery.Server.Replication;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
-// Eureka's well-known port when no --urls / ASPNETCORE_URLS is given.
-if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
-{
-    builder.WebHost.UseUrls("http://127.0.0.1:8761");
-}
+builder.UseDefaultUrl(8761);
 builder.AddServiceDefaults();
 builder.AddEurekaRegistry();
 builder.AddEviction();

@@ -70,37 +70,42 @@ internal sealed partial class RoutePipelineFactory(GatewayTelemetry telemetry, I
             var circuit = $"{breakerName}/{instanceId}";
             var state = new CircuitBreakerStateProvider();
             telemetry.RegisterCircuit(circuit, state);
-            return new ResiliencePipelineBuilder<HttpResponseMessage>().AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
-            {
-                MinimumThroughput = s.RequestVolumeThreshold,
-                FailureRatio = s.ErrorThresholdPercentage / 100.0,
-                SamplingDuration = TimeSpan.FromMilliseconds(s.RollingStatsTimeInMilliseconds),
-                BreakDuration = TimeSpan.FromMilliseconds(s.SleepWindowInMilliseconds),
-                StateProvider = state,
-                ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Exception is HttpRequestException or TimeoutRejectedException or OperationCanceledException
-                    || (args.Outcome.Result is { } r && (int)r.StatusCode >= 500)),
-                OnOpened = args =>
-                {
-                    LogCircuitOpened(circuit, routeId, args.BreakDuration.TotalMilliseconds);
-                    telemetry.CircuitTransition(circuit, CircuitState.Open);
-                    return ValueTask.CompletedTask;
-                },
-                OnHalfOpened = _ =>
-                {
-                    LogCircuitHalfOpened(circuit, routeId);
-                    telemetry.CircuitTransition(circuit, CircuitState.HalfOpen);
-                    return ValueTask.CompletedTask;
-                },
-                OnClosed = _ =>
-                {
-                    LogCircuitClosed(circuit, routeId);
-                    telemetry.CircuitTransition(circuit, CircuitState.Closed);
-                    return ValueTask.CompletedTask;
-                },
-            }).Build();
+            return new ResiliencePipelineBuilder<HttpResponseMessage>().AddCircuitBreaker(BreakerOptions(circuit, routeId, s, state,
+                args => args.Outcome.Exception is HttpRequestException or TimeoutRejectedException or OperationCanceledException
+                        || (args.Outcome.Result is { } r && (int)r.StatusCode >= 500))).Build();
         });
     }
+
+    // Hystrix settings mapped onto Polly's breaker, with transitions logged and counted for the circuit.
+    private CircuitBreakerStrategyOptions<HttpResponseMessage> BreakerOptions(
+        string circuit, string routeId, CircuitBreakerSettings s, CircuitBreakerStateProvider state,
+        Func<CircuitBreakerPredicateArguments<HttpResponseMessage>, bool> isFailure) => new()
+    {
+        MinimumThroughput = s.RequestVolumeThreshold,
+        FailureRatio = s.ErrorThresholdPercentage / 100.0,
+        SamplingDuration = TimeSpan.FromMilliseconds(s.RollingStatsTimeInMilliseconds),
+        BreakDuration = TimeSpan.FromMilliseconds(s.SleepWindowInMilliseconds),
+        StateProvider = state,
+        ShouldHandle = args => ValueTask.FromResult(isFailure(args)),
+        OnOpened = args =>
+        {
+            LogCircuitOpened(circuit, routeId, args.BreakDuration.TotalMilliseconds);
+            telemetry.CircuitTransition(circuit, CircuitState.Open);
+            return ValueTask.CompletedTask;
+        },
+        OnHalfOpened = _ =>
+        {
+            LogCircuitHalfOpened(circuit, routeId);
+            telemetry.CircuitTransition(circuit, CircuitState.HalfOpen);
+            return ValueTask.CompletedTask;
+        },
+        OnClosed = _ =>
+        {
+            LogCircuitClosed(circuit, routeId);
+            telemetry.CircuitTransition(circuit, CircuitState.Closed);
+            return ValueTask.CompletedTask;
+        },
+    };
 
     private ResiliencePipeline<HttpResponseMessage> Build(string routeId, ResilienceSpec spec)
     {
@@ -115,35 +120,9 @@ internal sealed partial class RoutePipelineFactory(GatewayTelemetry telemetry, I
             var state = new CircuitBreakerStateProvider();
             telemetry.RegisterCircuit(circuit, state);
             var failureStatuses = cb.StatusCodes;
-            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
-            {
-                MinimumThroughput = s.RequestVolumeThreshold,
-                FailureRatio = s.ErrorThresholdPercentage / 100.0,
-                SamplingDuration = TimeSpan.FromMilliseconds(s.RollingStatsTimeInMilliseconds),
-                BreakDuration = TimeSpan.FromMilliseconds(s.SleepWindowInMilliseconds),
-                StateProvider = state,
-                ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Exception is HttpRequestException or TimeoutRejectedException or NoInstanceAvailableException
-                    || (args.Outcome.Result is { } r && failureStatuses.Contains((int)r.StatusCode))),
-                OnOpened = args =>
-                {
-                    LogCircuitOpened(circuit, routeId, args.BreakDuration.TotalMilliseconds);
-                    telemetry.CircuitTransition(circuit, CircuitState.Open);
-                    return ValueTask.CompletedTask;
-                },
-                OnHalfOpened = _ =>
-                {
-                    LogCircuitHalfOpened(circuit, routeId);
-                    telemetry.CircuitTransition(circuit, CircuitState.HalfOpen);
-                    return ValueTask.CompletedTask;
-                },
-                OnClosed = _ =>
-                {
-                    LogCircuitClosed(circuit, routeId);
-                    telemetry.CircuitTransition(circuit, CircuitState.Closed);
-                    return ValueTask.CompletedTask;
-                },
-            });
+            builder.AddCircuitBreaker(BreakerOptions(circuit, routeId, s, state,
+                args => args.Outcome.Exception is HttpRequestException or TimeoutRejectedException or NoInstanceAvailableException
+                        || (args.Outcome.Result is { } r && failureStatuses.Contains((int)r.StatusCode))));
             if (s.TimeoutInMilliseconds > 0)
             {
                 builder.AddTimeout(TimeSpan.FromMilliseconds(s.TimeoutInMilliseconds));
