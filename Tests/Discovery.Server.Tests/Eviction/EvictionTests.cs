@@ -147,7 +147,13 @@ public sealed class EvictionTests
         using var http = factory.CreateClient();
         await RegisterAsync(http, "metered", "m1");
 
-        var text = await http.GetStringAsync("/actuator/prometheus");
+        // The Prometheus exporter serves a briefly cached scrape; poll until the registration shows.
+        var text = "";
+        for (var i = 0; i < 50 && !System.Text.RegularExpressions.Regex.IsMatch(text, @"eureka_registry_instances(\{[^}]*\})? 1"); i++)
+        {
+            text = await http.GetStringAsync("/actuator/prometheus");
+            await Task.Delay(100);
+        }
 
         Assert.Matches(@"eureka_registry_instances(\{[^}]*\})? 1", text);
         Assert.Contains("eureka_renews_threshold", text, StringComparison.Ordinal);
