@@ -5,6 +5,9 @@ using Infrastructure.Gateway.Resilience;
 using Infrastructure.Gateway.Routing;
 using Infrastructure.Gateway.Security;
 using Infrastructure.Gateway.Telemetry;
+using Infrastructure.ServiceDefaults.Logging;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -47,6 +50,7 @@ public static class GatewayExtensions
         services.AddSingleton<RouteFactory>();
         services.AddSingleton<RouteLocator>();
         services.AddSingleton<GatewayMiddleware>();
+        services.AddSingleton<IRequestLogEnricher, AccessLogEnricher>();
         services.AddSingleton<IRateLimiter>(sp =>
         {
             var redis = sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RateLimiter.Redis;
@@ -65,7 +69,19 @@ public static class GatewayExtensions
     {
         app.Services.GetRequiredService<RouteLocator>().Initialize();
         var gateway = app.Services.GetRequiredService<GatewayMiddleware>();
+        // Routing first, so the actuator endpoints are recognised; then the proxy, ahead of the authentication and
+        // authorization middleware: routes authenticate only when they need to (RouteScopeAuthorizer), instead of every
+        // proxied request paying for the default scheme's handler.
+        app.UseRouting();
         app.Use(next => context => context.GetEndpoint() is null ? gateway.InvokeAsync(context) : next(context));
+        if (app.Services.GetService<IAuthenticationSchemeProvider>() is not null)
+        {
+            app.UseAuthentication();
+        }
+        if (app.Services.GetService<IAuthorizationService>() is not null)
+        {
+            app.UseAuthorization();
+        }
         return app;
     }
 }

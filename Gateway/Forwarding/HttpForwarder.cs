@@ -30,13 +30,15 @@ internal sealed partial class HttpForwarder(
     private readonly bool _xForwarded = options.Value.XForwardedEnabled;
 
     /// <summary>One attempt (or several, on the next instances, after connection failures); returns once response headers arrived.</summary>
-    public async ValueTask<HttpResponseMessage> SendAsync(GatewayExchange exchange, CancellationToken cancellationToken)
+    public ValueTask<HttpResponseMessage> SendAsync(GatewayExchange exchange, CancellationToken cancellationToken) =>
+        // A static route is one call: hand back the client's task instead of wrapping it in another state machine.
+        exchange.Route.ServiceId is { } serviceId
+            ? SendLoadBalancedAsync(exchange, serviceId, cancellationToken)
+            : new ValueTask<HttpResponseMessage>(SendToAsync(exchange, exchange.Route.StaticBase!, cancellationToken));
+
+    private async ValueTask<HttpResponseMessage> SendLoadBalancedAsync(GatewayExchange exchange, string serviceId, CancellationToken cancellationToken)
     {
         var route = exchange.Route;
-        if (route.ServiceId is not { } serviceId)
-        {
-            return await SendToAsync(exchange, route.StaticBase!, cancellationToken).ConfigureAwait(false);
-        }
         var canTryNext = route.RetryNonIdempotent || HttpMethods.IsGet(exchange.Context.Request.Method) || IsIdempotent(exchange.Context.Request.Method);
         var attemptsLeft = 1 + (canTryNext ? route.MaxAutoRetriesNextServer : 0);
         while (true)
@@ -53,7 +55,7 @@ internal sealed partial class HttpForwarder(
             {
                 var response = route.InstanceBreaker is { } breaker
                     ? await pipelines.GetInstancePipeline(route.Id, breaker.Name, breaker.Settings, instance.InstanceId).ExecuteAsync(
-                        static (state, ct) => state.Forwarder.SendToAsync(state.Exchange, state.Base, ct),
+                        static (state, ct) => new ValueTask<HttpResponseMessage>(state.Forwarder.SendToAsync(state.Exchange, state.Base, ct)),
                         (Forwarder: this, Exchange: exchange, Base: BaseAddress(instance)),
                         cancellationToken).ConfigureAwait(false)
                     : await SendToAsync(exchange, BaseAddress(instance), cancellationToken).ConfigureAwait(false);
@@ -87,11 +89,8 @@ internal sealed partial class HttpForwarder(
         }
     }
 
-    private async ValueTask<HttpResponseMessage> SendToAsync(GatewayExchange exchange, string baseAddress, CancellationToken cancellationToken)
-    {
-        var request = BuildRequest(exchange, baseAddress);
-        return await client.Invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
-    }
+    private Task<HttpResponseMessage> SendToAsync(GatewayExchange exchange, string baseAddress, CancellationToken cancellationToken) =>
+        client.Invoker.SendAsync(BuildRequest(exchange, baseAddress), cancellationToken);
 
     private HttpRequestMessage BuildRequest(GatewayExchange exchange, string baseAddress)
     {

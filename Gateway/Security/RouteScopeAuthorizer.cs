@@ -33,6 +33,16 @@ internal static class Scopes
 /// </summary>
 internal sealed class RouteScopeAuthorizer
 {
+    /// <summary>Authenticates an optional bearer token: a valid one becomes <see cref="HttpContext.User"/>, an invalid one is ignored.</summary>
+    public async ValueTask IdentifyAsync(HttpContext context)
+    {
+        var result = await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        if (result.Succeeded)
+        {
+            context.User = result.Principal!;
+        }
+    }
+
     public async ValueTask<bool> AuthorizeAsync(HttpContext context, Route route)
     {
         var result = await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);

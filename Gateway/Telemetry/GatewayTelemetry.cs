@@ -6,14 +6,13 @@ using Polly.CircuitBreaker;
 namespace Infrastructure.Gateway.Telemetry;
 
 /// <summary>
-/// The gateway's meter and activity source, both named <c>Infrastructure.Gateway</c>: requests by route and status,
-/// duration histogram, in-flight gauge, circuit states and transitions; one span per proxied call.
+/// The gateway's meter, <c>Infrastructure.Gateway</c>: requests by route, instance and status, duration histogram,
+/// in-flight gauge, circuit states and transitions. Spans come from the ASP.NET Core and HttpClient instrumentation
+/// (server span tagged with the route, one client span per upstream attempt).
 /// </summary>
 internal sealed class GatewayTelemetry : IDisposable
 {
     public const string Name = "Infrastructure.Gateway";
-
-    public static readonly ActivitySource ActivitySource = new(Name);
 
     // Boxed once: a status tag per request would otherwise allocate.
     private static readonly object[] StatusObjects = Enumerable.Range(0, 600).Select(i => (object)i).ToArray();

@@ -98,8 +98,21 @@ public static class LoggingExtensions
             var parts = entry.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             quiet.Add(parts.Length == 2 ? (parts[0], new PathString(parts[1])) : (null, new PathString(parts[0])));
         }
+        var enrichers = app.Services.GetServices<IRequestLogEnricher>().ToArray();
         app.UseSerilogRequestLogging(o =>
         {
+            // Without a logger the middleware calls Log.ForContext for every request.
+            o.Logger = app.Services.GetService<Serilog.ILogger>()?.ForContext("SourceContext", "Serilog.AspNetCore.RequestLoggingMiddleware");
+            if (enrichers.Length > 0)
+            {
+                o.EnrichDiagnosticContext = (diagnosticContext, context) =>
+                {
+                    foreach (var enricher in enrichers)
+                    {
+                        enricher.Enrich(diagnosticContext, context);
+                    }
+                };
+            }
             o.GetLevel = (ctx, _, ex) =>
                 ex is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error
                 : ctx.Response.StatusCode < 400 && IsQuiet(ctx.Request, quiet) ? LogEventLevel.Verbose

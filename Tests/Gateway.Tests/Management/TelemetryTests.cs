@@ -29,12 +29,12 @@ public sealed class TelemetryTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task ActivitySource_ProxiedCall_OneSpanWithRouteId()
+    public async Task Tracing_ProxiedCall_ServerSpanTaggedWithRouteAndClientSpanBelowIt()
     {
         var spans = new ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = s => s.Name == "Infrastructure.Gateway",
+            ShouldListenTo = s => s.Name is "Microsoft.AspNetCore" or "System.Net.Http",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = spans.Enqueue,
         };
@@ -51,8 +51,11 @@ public sealed class TelemetryTests(GatewayFixture fixture)
         {
             await Task.Delay(50);
         }
-        var span = spans.First(a => (string?)a.GetTagItem("gateway.route.id") == "echo");
-        Assert.Equal("gateway.proxy", span.OperationName);
-        Assert.Equal(200, span.GetTagItem("http.response.status_code"));
+        var server = spans.First(a => (string?)a.GetTagItem("gateway.route.id") == "echo");
+        Assert.Equal(ActivityKind.Server, server.Kind);
+        Assert.Equal("GET echo", server.DisplayName);
+        // The upstream call is a client span, child of the server span, in the same trace.
+        var client = Assert.Single(spans, a => a.Kind == ActivityKind.Client && a.ParentSpanId == server.SpanId);
+        Assert.Equal(server.TraceId, client.TraceId);
     }
 }
