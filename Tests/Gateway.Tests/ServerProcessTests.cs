@@ -31,4 +31,45 @@ public sealed class ServerProcessTests
         Assert.Equal("/items", echo.Path);
         Assert.Equal("a", echo.Backend);
     }
+
+    [Fact]
+    public async Task AccessLog_ProxiedRequest_OneLineWithRouteInstanceAndTraceId()
+    {
+        await using var backend = await TestBackend.StartAsync("a");
+        await using var server = await ServerProcess.StartAsync("Gateway", args:
+        [
+            "--Logging:Json=true",
+            $"--Spring:Cloud:Discovery:Client:Simple:Instances:catalog:0:Uri={backend.Url}",
+            "--Gateway:Routes:0:Id=catalog", "--Gateway:Routes:0:Uri=lb://catalog",
+            "--Gateway:Routes:0:Predicates:0=Path=/api/catalog/**", "--Gateway:Routes:0:Filters:0=StripPrefix=2",
+        ]);
+        using var http = new HttpClient { BaseAddress = server.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
+        var marker = Guid.NewGuid().ToString("N");
+        using (var r = await http.GetAsync($"/api/catalog/{marker}"))
+        {
+            r.EnsureSuccessStatusCode();
+        }
+        JsonElement? line = null;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (line is null && DateTime.UtcNow < deadline)
+        {
+            foreach (var text in server.Output.Split('\n'))
+            {
+                if (text.TrimStart().StartsWith('{') && text.Contains(marker, StringComparison.Ordinal) && text.Contains("\"RouteId\"", StringComparison.Ordinal))
+                {
+                    line = JsonDocument.Parse(text).RootElement.Clone();
+                }
+            }
+            if (line is null)
+            {
+                await Task.Delay(200);
+            }
+        }
+        Assert.NotNull(line);
+        var e = line.Value;
+        Assert.Equal("catalog", e.GetProperty("RouteId").GetString());
+        Assert.Equal($"127.0.0.1:catalog:{new Uri(backend.Url).Port}", e.GetProperty("UpstreamInstance").GetString());
+        Assert.Equal(200, e.GetProperty("StatusCode").GetInt32());
+        Assert.Matches("^[0-9a-f]{32}$", e.GetProperty("@tr").GetString() ?? "");
+    }
 }
