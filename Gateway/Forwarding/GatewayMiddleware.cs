@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Infrastructure.Gateway.AccessLog;
 using Infrastructure.Gateway.Filters;
 using Infrastructure.Gateway.Resilience;
 using Infrastructure.Gateway.Routing;
@@ -43,6 +44,7 @@ internal sealed partial class GatewayMiddleware(
         using var activity = GatewayTelemetry.ActivitySource.StartActivity("gateway.proxy", ActivityKind.Internal);
         activity?.SetTag("gateway.route.id", route.Id);
         var exchange = new GatewayExchange(context, route);
+        var bodies = route.LogBodiesMaxBytes is { } maxBytes && _accessLog is not null ? BodyCapture.Start(context, maxBytes) : null;
         try
         {
             if (route.RequiredScopes.Length > 0)
@@ -69,6 +71,10 @@ internal sealed partial class GatewayMiddleware(
                 _accessLog.Set("UpstreamInstance", exchange.Instance?.InstanceId ?? route.StaticBase);
                 _accessLog.Set("Consumer", context.Request.Headers["X-Consumer-Id"].ToString());
                 _accessLog.Set("ResponseBytes", context.Response.ContentLength);
+                if (bodies is not null)
+                {
+                    await bodies.CompleteAsync(_accessLog);
+                }
             }
             if (activity is not null)
             {
