@@ -24,6 +24,8 @@ public sealed class BodyLoggingFixture : IAsyncLifetime
             // Spring-less spelling of the same switch, default cap (4096 bytes).
             "--Gateway:Routes:1:Id=logged-stream", $"--Gateway:Routes:1:Uri={Backend.Url}", "--Gateway:Routes:1:Predicates:0=Path=/stream",
             "--Gateway:Routes:1:Metadata:LogBodies=true",
+            "--Gateway:Routes:3:Id=ws-logged", $"--Gateway:Routes:3:Uri={Backend.Url}", "--Gateway:Routes:3:Predicates:0=Path=/ws",
+            "--Gateway:Routes:3:Metadata:log-bodies=true",
             "--Gateway:Routes:2:Id=unlogged", $"--Gateway:Routes:2:Uri={Backend.Url}", "--Gateway:Routes:2:Predicates:0=Path=/plain/**",
         ]);
         Client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = Gateway.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
@@ -149,6 +151,19 @@ public sealed class BodyLoggingTests(BodyLoggingFixture fixture) : IClassFixture
         Assert.Equal("logged-stream", line.GetProperty("RouteId").GetString());
         Assert.Equal("first\nsecond\n", line.GetProperty("ResponseBody").GetString());
         Assert.False(line.GetProperty("ResponseBodyTruncated").GetBoolean());
+    }
+
+    [Fact]
+    public async Task LogBodies_WebSocketRoute_StillTunnels()
+    {
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{fixture.Gateway.BaseUri.Port}/ws"), cts.Token);
+        await socket.SendAsync("ping"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, cts.Token);
+        var buffer = new byte[256];
+        var result = await socket.ReceiveAsync(buffer, cts.Token);
+        Assert.Equal("logs:ping", Encoding.UTF8.GetString(buffer, 0, result.Count));
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", cts.Token);
     }
 
     [Fact]
