@@ -73,4 +73,32 @@ public sealed class B3PropagationTests(GatewayFixture fixture)
         Assert.Equal(ActivityKind.Server, server.Kind);
         Assert.Equal(CallerSpanId, server.ParentSpanId.ToHexString());
     }
+    [Fact]
+    public async Task IncomingB3_NotSampledWithParentId_DownstreamKeepsDecisionAndDropsStaleParent()
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        using var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null, UseProxy = false })
+        {
+            BaseAddress = fixture.Host.BaseUri,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/echo/b3-unsampled");
+        request.Headers.TryAddWithoutValidation("X-B3-TraceId", traceId);
+        request.Headers.TryAddWithoutValidation("X-B3-SpanId", CallerSpanId);
+        request.Headers.TryAddWithoutValidation("X-B3-ParentSpanId", "05e3ac9a4f6e3b90");
+        request.Headers.TryAddWithoutValidation("X-B3-Sampled", "0");
+        using var response = await client.SendAsync(request);
+        var echo = await EchoResponse.ReadAsync(response);
+
+        // The caller declined the trace: downstream is told "0" in every format, not "decide yourself".
+        var traceparent = echo.Header("traceparent");
+        Assert.NotNull(traceparent);
+        Assert.Matches($"^00-{traceId}-[0-9a-f]{{16}}-00$", traceparent);
+        var clientSpanId = traceparent.Split('-')[2];
+        Assert.Equal(clientSpanId, echo.Header("X-B3-SpanId"));
+        Assert.Equal("0", echo.Header("X-B3-Sampled"));
+        Assert.Equal($"{traceId}-{clientSpanId}-0", echo.Header("b3"));
+        // The caller's parent id is not the parent of the gateway's span.
+        Assert.Null(echo.Header("X-B3-ParentSpanId"));
+    }
 }
