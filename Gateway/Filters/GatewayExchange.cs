@@ -41,6 +41,9 @@ internal sealed class GatewayExchange
     /// <summary>Whether the upstream started reading the request body (then it cannot be replayed).</summary>
     public bool RequestBodyStarted { get; set; }
 
+    /// <summary>Body capture for the access log, on routes with <c>log-bodies</c>.</summary>
+    public AccessLog.BodyCapture? Bodies { get; set; }
+
     /// <summary>The failure that sent this request to a CircuitBreaker fallback, for FallbackHeaders.</summary>
     public Exception? FallbackException { get; set; }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Infrastructure.Gateway.AccessLog;
 using Infrastructure.Gateway.Filters;
 using Infrastructure.Gateway.Resilience;
 using Infrastructure.Gateway.Routing;
@@ -45,6 +46,7 @@ internal sealed partial class GatewayMiddleware(
         var exchange = new GatewayExchange(context, route);
         // For the access-log line, written after this returns (AccessLogEnricher).
         context.Features.Set(exchange);
+        var bodies = exchange.Bodies = route.LogBodiesMaxBytes is { } maxBytes ? BodyCapture.Start(context, maxBytes) : null;
         try
         {
             if (route.RequiredScopes.Length > 0)
@@ -70,6 +72,10 @@ internal sealed partial class GatewayMiddleware(
         {
             var status = context.Response.StatusCode;
             telemetry.RequestFinished(route.Id, exchange.Instance?.InstanceId, status, Stopwatch.GetElapsedTime(started));
+            if (bodies is not null)
+            {
+                await bodies.CompleteAsync();
+            }
             if (activity is not null)
             {
                 activity.SetTag("gateway.instance.id", exchange.Instance?.InstanceId);

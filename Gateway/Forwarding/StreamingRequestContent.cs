@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using Infrastructure.Gateway.Filters;
 
@@ -6,13 +7,31 @@ namespace Infrastructure.Gateway.Forwarding;
 /// <summary>Streams the client's request body upstream as it arrives, and notes when reading began (after that a retry cannot replay it).</summary>
 internal sealed class StreamingRequestContent(GatewayExchange exchange) : HttpContent
 {
+    private const int BufferSize = 64 * 1024;
+
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
         exchange.RequestBodyStarted = true;
-        await exchange.Context.Request.Body.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+        var source = exchange.Context.Request.Body;
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                // The handler keeps small writes in its buffer until it fills; a client streaming a few bytes at a time
+                // (events, a slow upload) would have them parked there, so each piece goes on as it came in.
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     protected override bool TryComputeLength(out long length)

@@ -46,6 +46,9 @@ internal sealed class Route
     public required int MaxAutoRetriesNextServer { get; init; }
     public required bool RetryNonIdempotent { get; init; }
 
+    /// <summary>Access-log body capture (metadata <c>log-bodies</c>): bytes kept per body, null when off.</summary>
+    public int? LogBodiesMaxBytes { get; init; }
+
     /// <summary>Scopes a bearer token must carry (metadata <c>required-scopes</c>, space or comma separated).</summary>
     public required string[] RequiredScopes { get; init; }
 }

@@ -105,9 +105,31 @@ internal sealed class RouteFactory(
             LoadBalancerRule = rule,
             MaxAutoRetriesNextServer = Millis(metadata, "max-auto-retries-next-server") is { } m and >= 0 ? (int)m : lb.MaxAutoRetriesNextServer,
             RetryNonIdempotent = metadata.TryGetValue("retry-non-idempotent", out var rni) ? bool.Parse(rni) : lb.OkToRetryOnAllOperations,
+            LogBodiesMaxBytes = LogBodiesMaxBytes(metadata),
             RequiredScopes = (metadata.TryGetValue("required-scopes", out var scopes) || metadata.TryGetValue("RequiredScopes", out scopes)
                 ? scopes.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : []),
         };
+    }
+
+    /// <summary>Default cap of a captured body, per body and direction.</summary>
+    public const int DefaultLogBodiesMaxBytes = 4096;
+
+    private static int? LogBodiesMaxBytes(Dictionary<string, string> metadata)
+    {
+        if (!(metadata.TryGetValue("log-bodies", out var on) || metadata.TryGetValue("LogBodies", out on)))
+        {
+            return null;
+        }
+        if (!bool.TryParse(on, out var enabled))
+        {
+            throw new RouteDefinitionException($"metadata log-bodies '{on}' must be true or false");
+        }
+        var max = Millis(metadata, "log-bodies-max-bytes") ?? Millis(metadata, "LogBodiesMaxBytes") ?? DefaultLogBodiesMaxBytes;
+        if (max is < 1 or > 1024 * 1024)
+        {
+            throw new RouteDefinitionException($"metadata log-bodies-max-bytes '{max}' must be between 1 and 1048576");
+        }
+        return enabled ? (int)max : null;
     }
 
     private static long? Millis(Dictionary<string, string> metadata, string key)

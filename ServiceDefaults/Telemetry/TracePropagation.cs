@@ -16,18 +16,12 @@ public static class TracePropagation
     /// <summary>Makes <see cref="Propagator"/> the process-wide default used by the ASP.NET Core and HttpClient instrumentation.</summary>
     public static void Install() => Sdk.SetDefaultTextMapPropagator(Propagator);
 
-    private static CompositeTextMapPropagator Create()
-    {
-        // B3Propagator is marked obsolete in OpenTelemetry.Api in favour of OpenTelemetry.Extensions.Propagators, which the
-        // package feed does not serve; the API's copy is the same implementation and still ships in 1.20.
-#pragma warning disable CS0618
-        return new CompositeTextMapPropagator(
-        [
-            new TraceContextPropagator(),
-            new BaggagePropagator(),
-            new B3Propagator(singleHeader: false),
-            new B3Propagator(singleHeader: true),
-        ]);
-#pragma warning restore CS0618
-    }
+    private static CompositeTextMapPropagator Create() => new(
+    [
+        new TraceContextPropagator(),
+        new BaggagePropagator(),
+        // Our own B3 (OpenTelemetry's is obsolete, and drops a "not sampled" decision on injection).
+        new ZipkinB3Propagator(singleHeader: false),
+        new ZipkinB3Propagator(singleHeader: true),
+    ]);
 }

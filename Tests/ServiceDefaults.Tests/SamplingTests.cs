@@ -25,7 +25,7 @@ public sealed class SamplingTests
 
         var sent = Assert.Single(recorder.Requests);
         Assert.EndsWith("-" + flags, sent["traceparent"].ToString(), StringComparison.Ordinal);
-        // B3 has no "not sampled" in OpenTelemetry's injector: an unsampled trace leaves the flag out (a deferred decision).
-        Assert.Equal(flags == "01" ? "1" : "", sent["X-B3-Sampled"].ToString());
+        // B3 carries the decision too, "0" included (left out, it would read as "decide yourself" downstream).
+        Assert.Equal(flags == "01" ? "1" : "0", sent["X-B3-Sampled"].ToString());
     }
 }

@@ -111,6 +111,8 @@ internal sealed class TestBackend : IAsyncDisposable
             while ((read = await ctx.Request.Body.ReadAsync(buffer)) > 0)
             {
                 bodyLength += read;
+                // Lets a test see the body arrive while the client is still sending it.
+                backend.Counters.AddOrUpdate("received:" + ctx.Request.Path, read, (_, n) => n + read);
             }
             ctx.Response.Headers["X-Backend-Secret"] = "s3cret";
             ctx.Response.Headers["X-Backend-Header"] = "original";
