@@ -24,8 +24,10 @@ internal sealed class ProxyHttpClient : IDisposable
             EnableMultipleHttp2Connections = true,
             MaxConnectionsPerServer = o.MaxConnectionsPerServer,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(o.PooledConnectionIdleTimeoutSeconds),
-            // Traces: the handler's own span and traceparent injection follow the process-wide propagator.
-            ActivityHeadersPropagator = DistributedContextPropagator.Current,
+            // A propagator must be set for the handler to start its client span at all; OpenTelemetry's HttpClient
+            // instrumentation then injects ServiceDefaults' composite propagator (traceparent, X-B3-*, b3) into every
+            // call, so the runtime's own W3C injection would only write traceparent a second time on the hot path.
+            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
             ConnectCallback = async (context, cancellationToken) =>
             {
                 var timeout = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutKey, out var t) ? t : defaultConnectTimeout;
