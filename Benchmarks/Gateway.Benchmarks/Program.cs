@@ -3,12 +3,14 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Infrastructure.ServiceDefaults;
 using Yarp.ReverseProxy.Configuration;
 
-// Loopback proxy benchmark: a fast backend measured directly, through YARP (the peer to beat) and through our
-// Gateway with the same route (Path=/bench/**, StripPrefix=1), with wrk, interleaved so machine noise hits all three.
+// Loopback proxy benchmark: a fast backend measured directly, through bare YARP (the peer to beat), through YARP inside
+// our ServiceDefaults (same logging/tracing/metrics as our servers) and through our Gateway, all with the same route
+// (Path=/bench/**, StripPrefix=1), with wrk, interleaved so machine noise hits all of them.
 //   dotnet run --project Benchmarks/Gateway.Benchmarks -c Release -- [--duration 10] [--rounds 2] [--connections 64] [-- gateway args]
-// Each server runs as its own process (this program re-invoked as "backend" / "yarp", and Gateway.dll).
+// Each server runs as its own process (this program re-invoked as "backend" / "yarp" / "yarp-defaults", and Gateway.dll).
 var mode = args.Length > 0 ? args[0] : "run";
 switch (mode)
 {
@@ -16,7 +18,10 @@ switch (mode)
         await RunBackendAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
         return 0;
     case "yarp":
-        await RunYarpAsync(int.Parse(args[1], CultureInfo.InvariantCulture), args[2]);
+        await RunYarpAsync(int.Parse(args[1], CultureInfo.InvariantCulture), args[2], withDefaults: false, args[3..]);
+        return 0;
+    case "yarp-defaults":
+        await RunYarpAsync(int.Parse(args[1], CultureInfo.InvariantCulture), args[2], withDefaults: true, args[3..]);
         return 0;
     default:
         return await Harness.RunAsync(args);
@@ -32,10 +37,21 @@ static async Task RunBackendAsync(int port)
     await app.RunAsync();
 }
 
-static async Task RunYarpAsync(int port, string backend)
+static async Task RunYarpAsync(int port, string backend, bool withDefaults, string[] args)
 {
-    var builder = WebApplication.CreateSlimBuilder();
-    builder.Logging.ClearProviders();
+    WebApplicationBuilder builder;
+    if (withDefaults)
+    {
+        // YARP inside the same ServiceDefaults as our servers (Serilog, OpenTelemetry traces and metrics, health):
+        // the gap between this and bare YARP is what the observability costs, the rest is the proxy itself.
+        builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults();
+    }
+    else
+    {
+        builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+    }
     builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
     builder.Services.AddReverseProxy().LoadFromMemory(
         [new RouteConfig
@@ -47,6 +63,10 @@ static async Task RunYarpAsync(int port, string backend)
         }],
         [new ClusterConfig { ClusterId = "backend", Destinations = new Dictionary<string, DestinationConfig> { ["d"] = new() { Address = backend } } }]);
     var app = builder.Build();
+    if (withDefaults)
+    {
+        app.MapDefaultEndpoints();
+    }
     app.MapReverseProxy();
     await app.RunAsync();
 }
@@ -68,6 +88,7 @@ internal static class Harness
         }
         var backendPort = FreePort();
         var yarpPort = FreePort();
+        var yarpDefaultsPort = FreePort();
         var gatewayPort = FreePort();
         var backendUrl = $"http://127.0.0.1:{backendPort}";
         var processes = new List<Process>();
@@ -75,6 +96,12 @@ internal static class Harness
         {
             processes.Add(Start("dotnet", [self, "backend", backendPort.ToString(CultureInfo.InvariantCulture)]));
             processes.Add(Start("dotnet", [self, "yarp", yarpPort.ToString(CultureInfo.InvariantCulture), backendUrl]));
+            processes.Add(Start("dotnet",
+            [
+                self, "yarp-defaults", yarpDefaultsPort.ToString(CultureInfo.InvariantCulture), backendUrl,
+                "--Serilog:MinimumLevel:Default=Warning", "--Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware=Warning",
+                .. GatewayArgs(args),
+            ]));
             processes.Add(Start("dotnet",
             [
                 gatewayDll, "--urls", $"http://127.0.0.1:{gatewayPort}",
@@ -88,6 +115,7 @@ internal static class Harness
             {
                 ("direct", $"{backendUrl}/hello"),
                 ("yarp", $"http://127.0.0.1:{yarpPort}/bench/hello"),
+                ("yarp+sd", $"http://127.0.0.1:{yarpDefaultsPort}/bench/hello"),
                 ("gateway", $"http://127.0.0.1:{gatewayPort}/bench/hello"),
             };
             foreach (var (_, url) in targets)
@@ -118,6 +146,8 @@ internal static class Harness
             var yarp = results["yarp"].Average(r => r.RequestsPerSecond);
             var gw = results["gateway"].Average(r => r.RequestsPerSecond);
             Console.WriteLine($"gateway / yarp: {gw / yarp:N2}× req/s, p99 {results["gateway"].Average(r => r.P99Ms) / results["yarp"].Average(r => r.P99Ms):N2}×");
+            var yarpSd = results["yarp+sd"].Average(r => r.RequestsPerSecond);
+            Console.WriteLine($"gateway / yarp+sd (same ServiceDefaults): {gw / yarpSd:N2}× req/s, p99 {results["gateway"].Average(r => r.P99Ms) / results["yarp+sd"].Average(r => r.P99Ms):N2}×");
             return 0;
         }
         finally
@@ -208,7 +238,7 @@ internal static class Harness
         throw new TimeoutException(url + " not ready");
     }
 
-    /// <summary>Everything after <c>--</c> goes to the Gateway, e.g. <c>-- --Tracing:SamplingProbability=0</c>.</summary>
+    /// <summary>Everything after <c>--</c> goes to the Gateway and to the YARP-with-ServiceDefaults peer, e.g. <c>-- --Tracing:SamplingProbability=0</c>.</summary>
     private static string[] GatewayArgs(string[] args)
     {
         var i = Array.IndexOf(args, "--");
