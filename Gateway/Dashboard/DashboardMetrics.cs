@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Infrastructure.Gateway.Resilience;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 
@@ -115,9 +116,9 @@ internal sealed class DashboardMetrics
         var outcome = status switch
         {
             // An upstream 429 has an instance; the gateway's limiter answers before one is picked.
-            StatusCodes429 when instanceId is null => RequestOutcome.RateLimited,
-            504 => RequestOutcome.Timeout,
-            503 when route.Circuit is { ReportedState: not CircuitState.Closed } => RequestOutcome.ShortCircuited,
+            StatusCodes.Status429TooManyRequests when instanceId is null => RequestOutcome.RateLimited,
+            StatusCodes.Status504GatewayTimeout => RequestOutcome.Timeout,
+            StatusCodes.Status503ServiceUnavailable when route.Circuit is { ReportedState: not CircuitState.Closed } => RequestOutcome.ShortCircuited,
             >= 500 and < 600 => RequestOutcome.Failure,
             _ => RequestOutcome.Success,
         };
@@ -177,8 +178,6 @@ internal sealed class DashboardMetrics
             }
         }
     }
-
-    private const int StatusCodes429 = 429;
 
     private RouteStats Route(string routeId) =>
         _routes.TryGetValue(routeId, out var r) ? r : _routes.GetOrAdd(routeId, _newRoute, this);

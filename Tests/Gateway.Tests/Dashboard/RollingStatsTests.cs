@@ -207,6 +207,26 @@ public sealed class RollingStatsTests
         Assert.Empty(kept.Instances);
     }
 
+    [Fact]
+    public void RequestStartedAndFinished_WarmEntries_AllocateNothing()
+    {
+        var metrics = new DashboardMetrics(Options.Create(new DashboardOptions()), TimeProvider.System);
+        var elapsed = TimeSpan.FromMilliseconds(3);
+        // The route and instance entries are created once; after that the request path must not allocate.
+        for (var i = 0; i < 50_000; i++)
+        {
+            metrics.RequestStarted("route-a");
+            metrics.RequestFinished("route-a", i % 2 == 0 ? "i1" : "i2", i % 7 == 0 ? 503 : 200, elapsed);
+        }
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100_000; i++)
+        {
+            metrics.RequestStarted("route-a");
+            metrics.RequestFinished("route-a", i % 2 == 0 ? "i1" : "i2", i % 7 == 0 ? 503 : 200, elapsed);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Theory]
     [InlineData(10_000, 3)]
     [InlineData(100, 20)]
