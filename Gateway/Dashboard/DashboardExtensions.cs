@@ -21,6 +21,7 @@ public static class DashboardExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<DashboardMetrics>();
         services.AddSingleton<RegistryView>();
+        services.AddSingleton<InstanceAttempts>();
         services.AddSingleton<HystrixStream>();
         services.AddSingleton<ChaosForwarder>();
         services.AddHttpClient(ChaosForwarder.ClientName)

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using Infrastructure.Discovery.Client.LoadBalancing;
 using Infrastructure.Gateway.Forwarding;
 using Infrastructure.Gateway.Routing;
 using Microsoft.AspNetCore.Http;
@@ -19,7 +18,7 @@ internal sealed class HystrixStream(
     DashboardMetrics metrics,
     RegistryView registry,
     RouteLocator routes,
-    ServiceLoadBalancer loadBalancer,
+    InstanceAttempts attempts,
     IHostApplicationLifetime lifetime)
 {
     private static readonly JsonWriterOptions WriterOptions = new()
@@ -95,11 +94,7 @@ internal sealed class HystrixStream(
         metrics.Prune(id => table.Find(id) is not null);
         var now = metrics.Time.GetTimestamp();
         var currentTime = metrics.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var instanceInFlight = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var s in loadBalancer.Stats.All)
-        {
-            instanceInFlight[s.InstanceId] = s.ActiveRequests;
-        }
+        var calls = attempts.Sample();
         var all = new List<RouteStats>(metrics.Routes);
         all.Sort(static (a, b) => string.CompareOrdinal(a.RouteId, b.RouteId));
         using var json = new Utf8JsonWriter(output, WriterOptions);
@@ -111,12 +106,12 @@ internal sealed class HystrixStream(
             instances.Sort(static (a, b) => string.CompareOrdinal(a.InstanceId, b.InstanceId));
             foreach (var instance in instances)
             {
-                var inFlight = instanceInFlight.GetValueOrDefault(instance.InstanceId);
+                var inFlight = calls.GetValueOrDefault(instance.InstanceId).InFlight;
                 Event(output, json, w => WriteCommand(w, $"{route.RouteId}/{instance.InstanceId}", route.RouteId, route.RouteId, instance.InstanceId,
                     instance.Stats.Snapshot(now), inFlight, instance.Circuit, currentTime));
             }
         }
-        Event(output, json, w => WriteRegistry(w, currentTime));
+        Event(output, json, w => WriteRegistry(w, currentTime, calls));
     }
 
     private static void Event(IBufferWriter<byte> output, Utf8JsonWriter json, Action<Utf8JsonWriter> write)
@@ -200,7 +195,7 @@ internal sealed class HystrixStream(
         w.WriteEndObject();
     }
 
-    private void WriteRegistry(Utf8JsonWriter w, long currentTime)
+    private void WriteRegistry(Utf8JsonWriter w, long currentTime, Dictionary<string, AttemptFigures> calls)
     {
         w.WriteStartObject();
         w.WriteString("type", "Registry");
@@ -224,6 +219,10 @@ internal sealed class HystrixStream(
                 w.WriteString("status", i.Status);
                 w.WriteString("homePageUrl", i.BaseUri.ToString());
                 w.WriteString("lastSeenUp", i.LastSeenUp.UtcDateTime);
+                var c = calls.GetValueOrDefault(i.InstanceId);
+                w.WriteNumber("inFlight", c.InFlight);
+                w.WriteNumber("attempts", c.Attempts);
+                w.WriteNumber("attemptFailures", c.Failures);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

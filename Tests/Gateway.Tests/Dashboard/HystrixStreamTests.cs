@@ -29,6 +29,7 @@ public sealed class DashboardFixture : IAsyncLifetime
             .Instances("dashsvc", Good.Url, Sick.Url)
             .Instances("chaossvc", Chaos.Url)
             .Instances("flappysvc", Flappy.Url)
+            .Instances("retrysvc", Good.Url, Sick.Url)
             .Set("Gateway:Dashboard:RollingStatsTimeInMilliseconds", "3000")
             .Set("Gateway:Dashboard:RollingStatsNumBuckets", "6")
             .Set("Gateway:Dashboard:StreamIntervalMilliseconds", "200")
@@ -43,13 +44,14 @@ public sealed class DashboardFixture : IAsyncLifetime
             .Route("dash-lb", "lb://dashsvc", ["Path=/dash/**"], ["StripPrefix=1"], metadata: new() { ["instance-circuit-breaker"] = "inst" })
             .Route("dash-limited", Good.Url, ["Path=/limited/**"], ["RequestRateLimiter=1, 1"])
             .Route("dash-chaos", "lb://chaossvc", ["Path=/chaossvc/**"], ["StripPrefix=1"])
-            .Set("Gateway:Routes:3:Id", "dash-cb")
-            .Set("Gateway:Routes:3:Uri", "lb://flappysvc")
-            .Set("Gateway:Routes:3:Predicates:0", "Path=/flappy/**")
-            .Set("Gateway:Routes:3:Filters:0", "StripPrefix=1")
-            .Set("Gateway:Routes:3:Filters:1:Name", "CircuitBreaker")
-            .Set("Gateway:Routes:3:Filters:1:Args:name", "dashcb")
-            .Set("Gateway:Routes:3:Filters:1:Args:statusCodes", "500");
+            .Route("dash-retry", "lb://retrysvc", ["Path=/retry/**"], ["StripPrefix=1", "Retry=2"])
+            .Set("Gateway:Routes:4:Id", "dash-cb")
+            .Set("Gateway:Routes:4:Uri", "lb://flappysvc")
+            .Set("Gateway:Routes:4:Predicates:0", "Path=/flappy/**")
+            .Set("Gateway:Routes:4:Filters:0", "StripPrefix=1")
+            .Set("Gateway:Routes:4:Filters:1:Name", "CircuitBreaker")
+            .Set("Gateway:Routes:4:Filters:1:Args:name", "dashcb")
+            .Set("Gateway:Routes:4:Filters:1:Args:statusCodes", "500");
         _host = new GatewayHost(c.Settings);
         Client = _host.NewClient();
         await Task.CompletedTask;
@@ -157,6 +159,32 @@ public sealed class HystrixStreamTests(DashboardFixture fixture) : IClassFixture
             fixture.Flappy.FailWith = null;
         }
     }
+
+    [Fact]
+    public async Task Stream_FailuresRetriedOnTheOtherInstance_RouteCleanButInstanceAttemptsShowThem()
+    {
+        using var sse = await SseClient.OpenAsync(fixture.Client);
+        await sse.WaitForAsync(e => (string?)e["type"] == "Registry", Patience, "a first batch (the attempts baseline)");
+        for (var i = 0; i < 6; i++)
+        {
+            using var r = await fixture.Client.GetAsync("/retry/x");
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        }
+        var sickId = $"127.0.0.1:retrysvc:{fixture.Sick.Port}";
+        var registry = await sse.WaitForAsync(e => (string?)e["type"] == "Registry" && RetryInstance(e, sickId) is { } i && (long)i["attemptFailures"]! >= 3,
+            Patience, "the sick retrysvc instance's failed attempts");
+        var sick = RetryInstance(registry, sickId)!;
+        Assert.Equal((long)sick["attempts"]!, (long)sick["attemptFailures"]!);
+        Assert.Equal(0, (int)sick["inFlight"]!);
+        var route = await sse.WaitForAsync(e => IsCommand(e, "dash-retry") && (long)e["requestCount"]! > 0, Patience, "the dash-retry route");
+        // All six unless the machine was so slow that the first ones already left the 3 s window.
+        Assert.InRange((long)route["requestCount"]!, 1, 6);
+        Assert.Equal(0, (long)route["errorCount"]!);
+    }
+
+    private static JsonObject? RetryInstance(JsonObject registry, string instanceId) =>
+        registry["apps"]!.AsArray().Where(a => (string?)a!["name"] == "retrysvc")
+            .SelectMany(a => a!["instances"]!.AsArray()).FirstOrDefault(i => (string?)i!["instanceId"] == instanceId)?.AsObject();
 
     [Fact]
     public async Task Stream_RateLimiterRejects_RateLimitedCounted()
