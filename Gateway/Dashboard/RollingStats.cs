@@ -45,7 +45,8 @@ internal sealed record StatsSnapshot(
 /// <summary>
 /// Hystrix's rolling number and rolling percentile in one: a ring of time buckets, each with counters and a small latency
 /// histogram. Recording is lock-free and allocation-free (Interlocked on fields of buckets created up front); only the
-/// thread that moves a bucket to a new time slot clears it, while others wait for that clear, a few nanoseconds, once per bucket.
+/// thread that moves a bucket to a new time slot clears it, while others spin for that clear, a few nanoseconds, once per
+/// bucket (never yielding: if the clearing thread was preempted, their counts are dropped instead).
 /// </summary>
 internal sealed class RollingStats
 {
@@ -237,7 +238,12 @@ internal sealed class RollingStats
                 Volatile.Write(ref b.Epoch, epoch);
                 return b;
             }
-            // Another thread is clearing the bucket for this time slot.
+            // Another thread is clearing the bucket for this time slot, which takes nanoseconds unless it was preempted:
+            // spin briefly, and rather lose this one count than make a request wait for the scheduler.
+            if (spin.NextSpinWillYield)
+            {
+                return null;
+            }
             spin.SpinOnce(sleep1Threshold: -1);
         }
     }
