@@ -1,5 +1,6 @@
 using Infrastructure.Discovery.Client;
 using Infrastructure.Gateway;
+using Infrastructure.Gateway.Dashboard;
 using Infrastructure.Gateway.Management;
 using Infrastructure.Gateway.Security;
 using Infrastructure.ServiceDefaults;
@@ -10,10 +11,12 @@ builder.AddServiceDefaults();
 builder.AddDiscoveryClient();
 builder.AddGateway();
 builder.AddGatewaySecurity();
+builder.AddGatewayDashboard();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapGatewayActuator();
+app.MapGatewayDashboard();
 app.UseGateway();
 app.Run();
 

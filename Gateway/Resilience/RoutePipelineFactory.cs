@@ -69,7 +69,7 @@ internal sealed partial class RoutePipelineFactory(GatewayTelemetry telemetry, I
         {
             var circuit = $"{breakerName}/{instanceId}";
             var state = new CircuitBreakerStateProvider();
-            telemetry.RegisterCircuit(circuit, state);
+            telemetry.RegisterCircuit(circuit, state, routeId, instanceId, s);
             return new ResiliencePipelineBuilder<HttpResponseMessage>().AddCircuitBreaker(BreakerOptions(circuit, routeId, s, state,
                 args => args.Outcome.Exception is HttpRequestException or TimeoutRejectedException or OperationCanceledException
                         || (args.Outcome.Result is { } r && (int)r.StatusCode >= 500))).Build();
@@ -118,7 +118,7 @@ internal sealed partial class RoutePipelineFactory(GatewayTelemetry telemetry, I
         {
             var circuit = cb.BreakerName == "Default" ? routeId : cb.BreakerName;
             var state = new CircuitBreakerStateProvider();
-            telemetry.RegisterCircuit(circuit, state);
+            telemetry.RegisterCircuit(circuit, state, routeId, settings: s);
             var failureStatuses = cb.StatusCodes;
             builder.AddCircuitBreaker(BreakerOptions(circuit, routeId, s, state,
                 args => args.Outcome.Exception is HttpRequestException or TimeoutRejectedException or NoInstanceAvailableException

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Infrastructure.Gateway.Dashboard;
+using Infrastructure.Gateway.Resilience;
 using Polly.CircuitBreaker;
 
 namespace Infrastructure.Gateway.Telemetry;
@@ -23,9 +25,12 @@ internal sealed class GatewayTelemetry : IDisposable
     private readonly UpDownCounter<long> _active;
     private readonly Counter<long> _transitions;
     private readonly ConcurrentDictionary<string, CircuitBreakerStateProvider> _circuits = new(StringComparer.Ordinal);
+    // The live dashboard's rolling windows (null when Gateway:Dashboard:Enabled is false).
+    private readonly DashboardMetrics? _dashboard;
 
-    public GatewayTelemetry(IMeterFactory meterFactory)
+    public GatewayTelemetry(IMeterFactory meterFactory, DashboardMetrics? dashboard = null)
     {
+        _dashboard = dashboard is { Enabled: true } ? dashboard : null;
         _meter = meterFactory.Create(Name);
         _requests = _meter.CreateCounter<long>("gateway.requests", "{request}", "Requests handled, by route, instance and status");
         _duration = _meter.CreateHistogram<double>("gateway.request.duration", "s", "Time from receiving the request to the end of the response",
@@ -35,7 +40,11 @@ internal sealed class GatewayTelemetry : IDisposable
         _meter.CreateObservableGauge("gateway.circuit.state", ObserveCircuits, "{state}", "Circuit state: 0 closed, 1 open, 2 half-open, 3 isolated");
     }
 
-    public void RequestStarted(string route) => _active.Add(1, new KeyValuePair<string, object?>("route", route));
+    public void RequestStarted(string route)
+    {
+        _active.Add(1, new KeyValuePair<string, object?>("route", route));
+        _dashboard?.RequestStarted(route);
+    }
 
     public void RequestFinished(string route, string? instance, int status, TimeSpan elapsed)
     {
@@ -48,12 +57,21 @@ internal sealed class GatewayTelemetry : IDisposable
         };
         _requests.Add(1, tags);
         _duration.Record(elapsed.TotalSeconds, tags);
+        _dashboard?.RequestFinished(route, instance, status, elapsed);
     }
 
-    public void RegisterCircuit(string name, CircuitBreakerStateProvider state) => _circuits[name] = state;
+    /// <summary>A new breaker: of route <paramref name="routeId"/>, or of one of its instances when <paramref name="instanceId"/> is set.</summary>
+    public void RegisterCircuit(string name, CircuitBreakerStateProvider state, string routeId, string? instanceId = null, CircuitBreakerSettings? settings = null)
+    {
+        _circuits[name] = state;
+        _dashboard?.RegisterCircuit(name, state, routeId, instanceId, settings);
+    }
 
-    public void CircuitTransition(string name, CircuitState state) =>
+    public void CircuitTransition(string name, CircuitState state)
+    {
         _transitions.Add(1, new KeyValuePair<string, object?>("circuit", name), new KeyValuePair<string, object?>("state", state.ToString()));
+        _dashboard?.CircuitTransition(name, state);
+    }
 
     private IEnumerable<Measurement<int>> ObserveCircuits()
     {
