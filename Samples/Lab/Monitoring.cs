@@ -30,15 +30,24 @@ internal static class Monitoring
         }
     }
 
-    /// <summary>Where the dashboard executable is looked for: <c>$NUGET_PACKAGES</c>, the packages folder the lab was built with, <c>~/.nuget/packages</c>.</summary>
+    /// <summary>
+    /// Where the dashboard executable is looked for, in NuGet's own order: <c>$NUGET_PACKAGES</c> when set, otherwise the
+    /// packages folder the lab was built with and <c>~/.nuget/packages</c>.
+    /// </summary>
     public static IReadOnlyList<string> DashboardCandidates()
     {
         var roots = new List<string>();
-        if (Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } env) { roots.Add(env); }
-        var built = typeof(Monitoring).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "NuGetPackageRoot")?.Value;
-        if (!string.IsNullOrEmpty(built)) { roots.Add(built); }
-        roots.Add(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"));
+        if (Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } env)
+        {
+            roots.Add(env);
+        }
+        else
+        {
+            var built = typeof(Monitoring).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .FirstOrDefault(a => a.Key == "NuGetPackageRoot")?.Value;
+            if (!string.IsNullOrEmpty(built)) { roots.Add(built); }
+            roots.Add(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"));
+        }
         var exe = OperatingSystem.IsWindows() ? "Aspire.Dashboard.exe" : "Aspire.Dashboard";
         return roots.Select(r => Path.GetFullPath(Path.Combine(r, DashboardPackageId, DashboardPackageVersion, "tools", exe)))
             .Distinct(StringComparer.Ordinal).ToList();
