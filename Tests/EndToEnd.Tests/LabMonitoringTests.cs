@@ -77,6 +77,16 @@ public sealed class LabMonitoringTests
     }
 
     [Fact]
+    public async Task SampleScrapeConfig_InDocs_IsWhatTheLabWritesForItsDefaults()
+    {
+        static IEnumerable<string> Settings(string yaml) =>
+            yaml.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0 && !l.TrimStart().StartsWith('#'));
+        var documented = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "docs", "prometheus", "prometheus.yml"));
+        var generated = Monitoring.PrometheusConfig(new LabPlan(LabCatalogue.All, LabOptions.Parse([])).Instances);
+        Assert.Equal(Settings(generated), Settings(documented));
+    }
+
+    [Fact]
     public void DashboardCandidates_NugetPackagesSet_OnlyThere()
     {
         var dir = Path.Combine(Path.GetTempPath(), "nuget-" + Guid.NewGuid().ToString("N"));

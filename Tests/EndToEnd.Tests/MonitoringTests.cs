@@ -108,19 +108,27 @@ public sealed class MonitoringTests(LabFixture fixture, ITestOutputHelper output
         return (traceId, callerSpan);
     }
 
-    /// <summary>gateway SERVER → gateway.proxy → gateway CLIENT → order SERVER → order CLIENT → catalog SERVER, each the previous one's child.</summary>
+    private static readonly (string Service, string Kind)[] Hops =
+        [("gateway", "SERVER"), ("gateway", "INTERNAL"), ("gateway", "CLIENT"), ("order", "SERVER"), ("order", "CLIENT"), ("catalog", "SERVER")];
+
+    /// <summary>
+    /// gateway SERVER → gateway.proxy → gateway CLIENT → order SERVER → order CLIENT → catalog SERVER, each the previous
+    /// one's child (the longest such path: a retried catalog call has several order CLIENT spans).
+    /// </summary>
     private static List<Span> ChainOf(IReadOnlyList<Span> spans, string callerSpan)
     {
-        var chain = new List<Span>();
-        var parent = callerSpan;
-        foreach (var (service, kind) in new[] { ("gateway", "SERVER"), ("gateway", "INTERNAL"), ("gateway", "CLIENT"), ("order", "SERVER"), ("order", "CLIENT"), ("catalog", "SERVER") })
+        List<Span> Walk(string parent, int hop)
         {
-            var next = spans.FirstOrDefault(s => s.ParentId == parent && s.Service == service && s.Kind == kind);
-            if (next is null) { break; }
-            chain.Add(next);
-            parent = next.Id;
+            var best = new List<Span>();
+            if (hop == Hops.Length) { return best; }
+            foreach (var next in spans.Where(s => s.ParentId == parent && s.Service == Hops[hop].Service && s.Kind == Hops[hop].Kind))
+            {
+                var path = Walk(next.Id, hop + 1);
+                if (path.Count + 1 > best.Count) { best = [next, .. path]; }
+            }
+            return best;
         }
-        return chain;
+        return Walk(callerSpan, 0);
     }
 
     private static bool HasFullChain(IReadOnlyList<Span> spans) =>
