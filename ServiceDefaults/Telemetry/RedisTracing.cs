@@ -27,16 +27,26 @@ public static class RedisTracing
             {
                 // Created before the tracer provider was built: attached when it is.
                 Pending.Add(connection);
+                return connection;
             }
-            else
+            try
             {
                 s_instrumentation.AddConnection(connection);
+            }
+            catch (ObjectDisposedException)
+            {
+                // That host has stopped (several hosts in one test process): the next one to build a tracer gets it.
+                s_instrumentation = null;
+                Pending.Add(connection);
             }
         }
         return connection;
     }
 
-    /// <summary>Called when the tracer provider builds its Redis instrumentation; the latest host wins.</summary>
+    /// <summary>
+    /// Called when the tracer provider builds its Redis instrumentation. Process-wide, like the propagator: with several
+    /// hosts in one process (tests) the latest one traces the connections handed over afterwards.
+    /// </summary>
     internal static void Attach(StackExchangeRedisInstrumentation instrumentation)
     {
         lock (Gate)
