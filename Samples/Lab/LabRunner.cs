@@ -206,8 +206,8 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
         {
             rows.Add(("prometheus", plan.PrometheusUri.ToString(), new Uri(plan.PrometheusUri, "targets").ToString(), "Prometheus scraping every /actuator/prometheus"));
         }
-        var w1 = Math.Max(9, rows.Max(r => r.Label.Length));
-        var w2 = Math.Max(3, rows.Max(r => r.Url.Length));
+        var w1 = Math.Max(9, rows.Select(r => r.Label.Length).DefaultIfEmpty(0).Max());
+        var w2 = Math.Max(3, rows.Select(r => r.Url.Length).DefaultIfEmpty(0).Max());
         Console.WriteLine();
         Console.WriteLine($"Lab ready in {elapsed.TotalSeconds:0.0}s: {rows.Count} processes. Ctrl+C stops them all.");
         Console.WriteLine($"{"component".PadRight(w1)}  {"url".PadRight(w2)}  open first");
@@ -232,6 +232,13 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
                 if (process.HasExited && reported.Add(process.Pid))
                 {
                     Console.Error.WriteLine($"lab: {instance.Label} exited with code {process.ExitCode}; the rest keep running.");
+                }
+            }
+            foreach (var tool in _tools)
+            {
+                if (tool.HasExited && reported.Add(tool.Pid))
+                {
+                    Console.Error.WriteLine($"lab: {(tool == _dashboard ? "the Aspire Dashboard" : "Prometheus")} exited with code {tool.ExitCode}; the rest keep running.");
                 }
             }
             try { await Task.Delay(500, ct); } catch (OperationCanceledException) { }
