@@ -58,6 +58,8 @@ public sealed class MonitoringTests(LabFixture fixture, ITestOutputHelper output
     public async Task WithPrometheus_EveryLabProcess_ScrapedAndUp()
     {
         Assert.False(fixture.Lab.HasExited, fixture.Lab.Output);
+        // The lab's own Prometheus answers on 9090 (not, say, a system one that took the port first).
+        Assert.Matches(@"\nprometheus +http://127\.0\.0\.1:9090/ ", fixture.Lab.Output);
         // discovery, config, auth, catalog ×2, order, gateway, web-bff ×2, mobile-bff.
         const int Processes = 10;
         var targets = await PollAsync(async () =>
