@@ -6,8 +6,8 @@
 .DESCRIPTION
   Runs on a machine that has only the .NET SDK:
       dotnet tool restore && dotnet pwsh ./build.ps1 test
-  The `test` target installs what the tests need (Debian's chromium, postgresql and
-  redis-server through apt when they are missing; the npm clients in Tests/Interop.Js),
+  The `test` target installs what the tests need (Debian's chromium, postgresql,
+  redis-server and prometheus through apt when they are missing; the npm clients in Tests/Interop.Js),
   starts PostgreSQL and Redis on 127.0.0.1 in a temp folder, runs every test project,
   and stops them again.
 
@@ -80,6 +80,7 @@ function Install-TestPrerequisites {
     if (-not (Test-Path '/usr/bin/chromium')) { $missing += 'chromium' }
     if ($null -eq (Find-PostgresBin)) { $missing += 'postgresql' }
     if (-not (Test-Command 'redis-server')) { $missing += 'redis-server' }
+    if (-not (Test-Path '/usr/bin/prometheus')) { $missing += 'prometheus' }
     if ($missing.Count -gt 0) { Install-AptPackages $missing }
     if (Test-Command 'npm') {
         Push-Location (Join-Path $Root 'Tests/Interop.Js')

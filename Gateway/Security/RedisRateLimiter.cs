@@ -29,7 +29,7 @@ internal sealed class RedisRateLimiter(string configuration) : IRateLimiter, IAs
         return { allowed, math.floor(tokens) }
         """;
 
-    private readonly Lazy<Task<ConnectionMultiplexer>> _connection = new(() => ConnectionMultiplexer.ConnectAsync(configuration));
+    private readonly Lazy<Task<ConnectionMultiplexer>> _connection = new(() => Infrastructure.ServiceDefaults.Telemetry.RedisTracing.ConnectAsync(configuration));
 
     public async ValueTask<RateLimitDecision> IsAllowedAsync(string routeId, string key, RateLimitSettings settings, CancellationToken cancellationToken)
     {

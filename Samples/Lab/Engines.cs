@@ -11,6 +11,14 @@ internal sealed class Engines : IAsyncDisposable
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "infra-lab-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly List<Func<Task>> _stops = [];
 
+    /// <summary>A fresh folder inside the lab's temp dir, removed with it on stop.</summary>
+    public string Folder(string name)
+    {
+        var path = Path.Combine(_dir, name);
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
     public static string? FindPostgresBin()
     {
         const string Base = "/usr/lib/postgresql";

@@ -69,6 +69,14 @@ internal static class LabCatalogue
             ["Eureka__Instance__LeaseExpirationDurationInSeconds"] = "15",
             ["Eureka__Client__RegistryFetchIntervalSeconds"] = "5",
         };
+        if (plan.Otlp is not null)
+        {
+            foreach (var (k, v) in Monitoring.OtlpEnvironment(plan.Otlp)) { env[k] = v; }
+        }
+        if (plan.Options.Zipkin is not null)
+        {
+            env["Tracing__Zipkin__Endpoint"] = plan.Options.Zipkin.ToString();
+        }
         if (!plan.Has("config"))
         {
             // Started without Config.Server (--only): services run on their own settings, as Spring's spring.cloud.config.enabled=false.

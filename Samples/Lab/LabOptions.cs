@@ -10,6 +10,9 @@ internal sealed class LabOptions
     public HashSet<string>? Only { get; private set; }
     public bool WithPostgres { get; private set; }
     public bool WithRedis { get; private set; }
+    public bool NoDashboard { get; private set; }
+    public bool WithPrometheus { get; private set; }
+    public Uri? Zipkin { get; private set; }
     public bool NoColor { get; private set; } = Environment.GetEnvironmentVariable("NO_COLOR") is { Length: > 0 };
     public TimeSpan ReadyTimeout { get; private set; } = TimeSpan.FromSeconds(90);
     public bool Help { get; private set; }
@@ -17,10 +20,16 @@ internal sealed class LabOptions
     public const string Usage = """
         Usage: dotnet run --project Samples/Lab -- [options]
           --scale NAME=N        run N instances of a component (e.g. --scale catalog=3)
-          --only A,B            start only these components (and nothing else), e.g. --only discovery,gateway
-          --port NAME=PORT      first port of a component (e.g. --port gateway=8081)
+          --only A,B            start only these components (and nothing else), e.g. --only discovery,gateway;
+                                name 'dashboard' too to keep the Aspire Dashboard
+          --port NAME=PORT      first port of a component (e.g. --port gateway=8081); also dashboard (UI, 18888),
+                                dashboard-otlp (its OTLP/HTTP receiver, 18890) and prometheus (9090)
+          --no-dashboard        do not start the Aspire Dashboard (logs stay on this console, no OTLP export)
           --with-postgres       start a real PostgreSQL (Debian binaries) in a temp dir for the servers that can use it
           --with-redis          start a real Redis (Debian binaries) in a temp dir for the servers that can use it
+          --with-prometheus     start Debian's Prometheus scraping every process's /actuator/prometheus every 2 s
+          --zipkin URL          also export every process's spans as Zipkin v2 JSON to URL
+                                (e.g. http://127.0.0.1:9411/api/v2/spans)
           --ready-timeout SECS  how long to wait for each component to become ready (default 90)
           --no-color            plain log prefixes
         """;
@@ -45,6 +54,14 @@ internal sealed class LabOptions
                     break;
                 case "--with-postgres": o.WithPostgres = true; break;
                 case "--with-redis": o.WithRedis = true; break;
+                case "--no-dashboard": o.NoDashboard = true; break;
+                case "--with-prometheus": o.WithPrometheus = true; break;
+                case "--zipkin":
+                    var url = Next();
+                    o.Zipkin = Uri.TryCreate(url, UriKind.Absolute, out var zipkin) && zipkin.Scheme is "http" or "https"
+                        ? zipkin
+                        : throw new ArgumentException($"--zipkin {url}: not an http(s) URL");
+                    break;
                 case "--no-color": o.NoColor = true; break;
                 case "--ready-timeout": o.ReadyTimeout = TimeSpan.FromSeconds(int.Parse(Next(), CultureInfo.InvariantCulture)); break;
                 case "-h" or "--help": o.Help = true; break;

@@ -16,11 +16,18 @@ internal sealed class LabPlan
         var byName = catalogue.ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
         foreach (var name in options.Only ?? [])
         {
-            if (!byName.ContainsKey(name)) { throw new ArgumentException($"--only: unknown component '{name}' (known: {string.Join(", ", byName.Keys)})"); }
+            if (!byName.ContainsKey(name) && name != "dashboard") { throw new ArgumentException($"--only: unknown component '{name}' (known: {string.Join(", ", byName.Keys)}, dashboard)"); }
         }
-        foreach (var name in options.Scale.Keys.Concat(options.Ports.Keys))
+        foreach (var name in options.Scale.Keys)
         {
             if (!byName.ContainsKey(name)) { throw new ArgumentException($"unknown component '{name}' (known: {string.Join(", ", byName.Keys)})"); }
+        }
+        foreach (var name in options.Ports.Keys)
+        {
+            if (!byName.ContainsKey(name) && !Monitoring.ToolNames.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"unknown component '{name}' (known: {string.Join(", ", byName.Keys.Concat(Monitoring.ToolNames))})");
+            }
         }
         var selected = catalogue.Where(c => options.Only is null || options.Only.Contains(c.Name)).ToList();
         Components = TopologicalOrder(selected, byName);
@@ -43,6 +50,25 @@ internal sealed class LabPlan
 
     /// <summary>Address of the Redis the lab started, when <c>--with-redis</c> and it could.</summary>
     public string? Redis { get; set; }
+
+    /// <summary>The Aspire Dashboard runs unless <c>--no-dashboard</c>, or <c>--only</c> leaves it out.</summary>
+    public bool RunsDashboard => !Options.NoDashboard && (Options.Only is null || Options.Only.Contains("dashboard"));
+
+    public Uri DashboardUri => ToolUri("dashboard", Monitoring.DefaultDashboardPort);
+    public Uri DashboardOtlpUri => ToolUri("dashboard-otlp", Monitoring.DefaultDashboardOtlpPort);
+    public Uri PrometheusUri => ToolUri("prometheus", Monitoring.DefaultPrometheusPort);
+
+    /// <summary>The OTLP/HTTP receiver every process exports to, once the dashboard was started.</summary>
+    public Uri? Otlp { get; set; }
+
+    /// <summary>Why the dashboard is not there, when it should have been.</summary>
+    public string? DashboardProblem { get; set; }
+
+    /// <summary>Set once Prometheus answers; why it does not otherwise.</summary>
+    public bool PrometheusRunning { get; set; }
+    public string? PrometheusProblem { get; set; }
+
+    private Uri ToolUri(string name, int port) => new($"http://127.0.0.1:{Options.Ports.GetValueOrDefault(name, port)}/");
 
     public bool Has(string name) => Components.Any(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 

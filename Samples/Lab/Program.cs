@@ -31,6 +31,8 @@ await using var engines = new Engines();
 await using var runner = new LabRunner(plan, root, options.NoColor);
 try
 {
+    // First, so it warms up while the engines and servers start; every process exports to it.
+    runner.StartDashboard();
     if (options.WithPostgres)
     {
         var (cs, why) = await engines.StartPostgresAsync();
@@ -47,6 +49,11 @@ try
     if (!await runner.StartAllAsync(stopping.Token))
     {
         return stopping.IsCancellationRequested ? 130 : 1;
+    }
+    await runner.WaitDashboardAsync(stopping.Token);
+    if (options.WithPrometheus)
+    {
+        await runner.StartPrometheusAsync(engines.Folder("prometheus"), stopping.Token);
     }
     runner.PrintTable(started.Elapsed);
     await runner.WatchAsync(stopping.Token);

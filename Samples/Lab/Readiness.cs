@@ -16,6 +16,18 @@ internal sealed class Readiness(HttpClient http)
         catch (TaskCanceledException) when (!ct.IsCancellationRequested) { return false; }
     }
 
+    /// <summary>Whether <paramref name="url"/> answers 2xx (the dashboard's read API, Prometheus' <c>/-/ready</c>).</summary>
+    public async Task<bool> AnswersAsync(Uri url, CancellationToken ct)
+    {
+        try
+        {
+            using var r = await http.GetAsync(url, ct);
+            return r.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException) { return false; }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested) { return false; }
+    }
+
     public async Task<bool> IsRegisteredUpAsync(Uri discovery, string app, int port, CancellationToken ct)
     {
         try

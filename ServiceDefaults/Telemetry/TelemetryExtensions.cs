@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -14,7 +15,7 @@ public static class TelemetryExtensions
     /// <summary>Name of the <see cref="System.Diagnostics.ActivitySource"/> and meter prefix our own code uses.</summary>
     public const string SourcePrefix = "Infrastructure.";
 
-    /// <summary>Adds tracing (ASP.NET Core, HttpClient, our sources) and metrics (Prometheus scrape), plus Zipkin/OTLP export when configured.</summary>
+    /// <summary>Adds tracing (ASP.NET Core, HttpClient, Npgsql, Redis, our sources) and metrics (Prometheus scrape), plus Zipkin/OTLP export when configured.</summary>
     public static IHostApplicationBuilder AddDefaultTelemetry(this IHostApplicationBuilder builder)
     {
         var serviceName = ServiceIdentity.GetServiceName(builder);
@@ -31,7 +32,12 @@ public static class TelemetryExtensions
                  .AddSource(SourcePrefix + "*")
                  .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
                      !ctx.Request.Path.StartsWithSegments("/actuator", StringComparison.Ordinal))
-                 .AddHttpClientInstrumentation();
+                 .AddHttpClientInstrumentation()
+                 // Npgsql traces through its own ActivitySource ("Npgsql"): every command of every data source.
+                 .AddNpgsql()
+                 // Traces the IConnectionMultiplexer registered in DI, if any; others come through RedisTracing.Track.
+                 .AddRedisInstrumentation(o => o.FlushInterval = TimeSpan.FromSeconds(1))
+                 .ConfigureRedisInstrumentation(RedisTracing.Attach);
                 if (!string.IsNullOrWhiteSpace(zipkin))
                 {
                     // Deprecated upstream in favour of OTLP, but Zipkin v2 is the wire format Sleuth-era stacks still run.
@@ -46,6 +52,7 @@ public static class TelemetryExtensions
                  .AddAspNetCoreInstrumentation()
                  .AddHttpClientInstrumentation()
                  .AddRuntimeInstrumentation()
+                 .AddNpgsqlInstrumentation()
                  .AddPrometheusExporter();
             });
         if (!string.IsNullOrWhiteSpace(otlp))

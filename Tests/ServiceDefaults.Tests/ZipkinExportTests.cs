@@ -10,41 +10,6 @@ namespace Infrastructure.ServiceDefaults.Tests;
 
 public sealed class ZipkinExportTests
 {
-    /// <summary>A loopback stand-in for Zipkin's collector: <c>POST /api/v2/spans</c> with a JSON array of v2 spans.</summary>
-    private sealed class ZipkinReceiver
-    {
-        public ConcurrentQueue<JsonElement> Spans { get; } = new();
-        public ConcurrentQueue<string> ContentTypes { get; } = new();
-
-        public void Map(WebApplication app) => app.MapPost("/api/v2/spans", async (HttpContext ctx) =>
-        {
-            ContentTypes.Enqueue(ctx.Request.ContentType ?? "");
-            using var doc = await JsonDocument.ParseAsync(ctx.Request.Body);
-            foreach (var span in doc.RootElement.EnumerateArray())
-            {
-                Spans.Enqueue(span.Clone());
-            }
-            return Results.Accepted();
-        });
-
-        public async Task<List<JsonElement>> WaitForTraceAsync(string traceId, int count)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            List<JsonElement> found;
-            do
-            {
-                found = [.. Spans.Where(s => s.GetProperty("traceId").GetString() == traceId)];
-                if (found.Count >= count)
-                {
-                    return found;
-                }
-                await Task.Delay(200);
-            }
-            while (DateTime.UtcNow < deadline);
-            return found;
-        }
-    }
-
     [Fact]
     public async Task ZipkinEndpoint_RequestWithDownstreamCall_ExportsV2SpansLinkedServerClientServer()
     {
