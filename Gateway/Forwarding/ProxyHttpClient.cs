@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Infrastructure.ServiceDefaults.Telemetry;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Gateway.Forwarding;
@@ -11,7 +13,7 @@ internal sealed class ProxyHttpClient : IDisposable
     /// <summary>A route's connect timeout, read by the connect callback when a new connection is opened for the request.</summary>
     public static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutKey = new("gateway.connect-timeout");
 
-    public ProxyHttpClient(IOptions<GatewayOptions> options)
+    public ProxyHttpClient(IOptions<GatewayOptions> options, IConfiguration configuration)
     {
         var o = options.Value.HttpClient;
         var defaultConnectTimeout = TimeSpan.FromMilliseconds(o.ConnectTimeout);
@@ -24,10 +26,12 @@ internal sealed class ProxyHttpClient : IDisposable
             EnableMultipleHttp2Connections = true,
             MaxConnectionsPerServer = o.MaxConnectionsPerServer,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(o.PooledConnectionIdleTimeoutSeconds),
-            // A propagator must be set for the handler to start its client span at all; OpenTelemetry's HttpClient
-            // instrumentation then injects ServiceDefaults' composite propagator (traceparent, X-B3-*, b3) into every
-            // call, so the runtime's own W3C injection would only write traceparent a second time on the hot path.
-            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
+            // A propagator must be set for the handler to start its client span at all. With tracing on, OpenTelemetry's
+            // HttpClient instrumentation injects ServiceDefaults' composite propagator (traceparent, X-B3-*, b3) into
+            // every call, so the runtime's own W3C injection would only write traceparent a second time on the hot path.
+            ActivityHeadersPropagator = TelemetryExtensions.IsTracingEnabled(configuration)
+                ? DistributedContextPropagator.CreateNoOutputPropagator()
+                : DistributedContextPropagator.Current,
             ConnectCallback = async (context, cancellationToken) =>
             {
                 var timeout = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutKey, out var t) ? t : defaultConnectTimeout;

@@ -24,10 +24,17 @@ public static class TelemetryExtensions
         var ratio = builder.Configuration.GetValue("Tracing:SamplingProbability", 1.0);
         TracePropagation.Install();
 
+        // Spring Boot's management.tracing.enabled: off, no span is recorded or exported; requests still get trace ids
+        // (ASP.NET Core's own activity) and outgoing calls still carry W3C traceparent (the runtime's propagator).
+        var tracingEnabled = IsTracingEnabled(builder.Configuration);
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: ServiceIdentity.InstanceId))
             .WithTracing(t =>
             {
+                if (!tracingEnabled)
+                {
+                    return;
+                }
                 t.SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio)))
                  .AddSource(SourcePrefix + "*")
                  .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
@@ -61,4 +68,10 @@ public static class TelemetryExtensions
         }
         return builder;
     }
+
+    /// <summary>
+    /// <c>Tracing:Enabled</c> (default true). When true, OpenTelemetry's HttpClient instrumentation writes the trace headers
+    /// (W3C and B3) on outgoing calls; when false only the runtime's own W3C propagator does.
+    /// </summary>
+    public static bool IsTracingEnabled(IConfiguration configuration) => configuration.GetValue("Tracing:Enabled", true);
 }

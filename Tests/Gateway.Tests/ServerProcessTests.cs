@@ -72,4 +72,24 @@ public sealed class ServerProcessTests
         Assert.Equal(200, e.GetProperty("StatusCode").GetInt32());
         Assert.Matches("^[0-9a-f]{32}$", e.GetProperty("@tr").GetString() ?? "");
     }
+
+    [Fact]
+    public async Task TracingDisabled_ProxiedCall_StillCarriesW3cTraceContext()
+    {
+        await using var backend = await TestBackend.StartAsync("a");
+        await using var server = await ServerProcess.StartAsync("Gateway", args:
+        [
+            "--Tracing:Enabled=false",
+            "--Gateway:Routes:0:Id=echo", $"--Gateway:Routes:0:Uri={backend.Url}", "--Gateway:Routes:0:Predicates:0=Path=/echo/**",
+        ]);
+        using var http = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = server.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
+        const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/echo/trace");
+        request.Headers.TryAddWithoutValidation("traceparent", $"00-{TraceId}-00f067aa0ba902b7-01");
+        using var r = await http.SendAsync(request);
+        var echo = await EchoResponse.ReadAsync(r);
+        // No span recorded, but the trace goes on: the same trace id, a new parent id, exactly one traceparent.
+        Assert.Matches($"^00-{TraceId}-[0-9a-f]{{16}}-01$", echo.Header("traceparent") ?? "");
+        Assert.DoesNotContain("00f067aa0ba902b7", echo.Header("traceparent") ?? "", StringComparison.Ordinal);
+    }
 }
