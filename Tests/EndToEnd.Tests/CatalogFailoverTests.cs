@@ -6,13 +6,16 @@ using Infrastructure.Testing;
 namespace Infrastructure.EndToEnd.Tests;
 
 /// <summary>
-/// A catalog instance killed (SIGTERM, as an orchestrator stops it) while the gateway is under load: idempotent calls
-/// see no error — refused and reset connections are retried on the other instance until the registry drops it.
+/// A catalog instance killed while the gateway is under load — stopped with SIGTERM, as an orchestrator stops it, or
+/// killed outright with SIGKILL — and idempotent calls see no error: refused and reset connections are retried on the
+/// other instance until the registry drops the dead one.
 /// </summary>
 public sealed class CatalogFailoverTests
 {
-    [Fact]
-    public async Task CatalogInstanceKilledMidLoad_ZeroClientErrors()
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("KILL")]
+    public async Task CatalogInstanceKilledMidLoad_ZeroClientErrors(string signal)
     {
         var discovery = FreePort.Next();
         var auth = FreePort.Next();
@@ -44,7 +47,7 @@ public sealed class CatalogFailoverTests
         await WaitForAsync(() => statuses.Count >= 40, TimeSpan.FromSeconds(60));
 
         var victim = Assert.Single(ProcessTable.Find($"--urls http://127.0.0.1:{catalog + 1}"));
-        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", victim.ToString(CultureInfo.InvariantCulture)])!)
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, victim.ToString(CultureInfo.InvariantCulture)])!)
         {
             await kill.WaitForExitAsync();
         }
