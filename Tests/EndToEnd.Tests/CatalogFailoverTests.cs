@@ -28,7 +28,7 @@ public sealed class CatalogFailoverTests
             TimeSpan.FromMinutes(6));
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var token = await TokenAsync(http, auth);
+        var token = await LabTokens.ClientCredentialsAsync(auth, "catalog.read");
         var url = $"http://127.0.0.1:{gateway}/catalog/api/products";
         var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
         using var stop = new CancellationTokenSource();
@@ -74,19 +74,6 @@ public sealed class CatalogFailoverTests
             return true;
         }
         catch (System.Net.Sockets.SocketException) { return false; }
-    }
-
-    private static async Task<string> TokenAsync(HttpClient http, int authPort)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{authPort}/connect/token")
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = "catalog.read" }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("lab-client:lab-secret"u8.ToArray()));
-        using var r = await http.SendAsync(request);
-        r.EnsureSuccessStatusCode();
-        using var doc = System.Text.Json.JsonDocument.Parse(await r.Content.ReadAsStringAsync());
-        return doc.RootElement.GetProperty("access_token").GetString()!;
     }
 
     private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout)

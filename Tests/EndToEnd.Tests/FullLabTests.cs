@@ -13,18 +13,7 @@ public sealed class FullLabTests(LabFixture fixture)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    internal static async Task<string> TokenAsync(string scopes)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "http://127.0.0.1:9000/connect/token")
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = scopes }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("lab-client:lab-secret"u8.ToArray()));
-        using var r = await Http.SendAsync(request);
-        r.EnsureSuccessStatusCode();
-        using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
-        return doc.RootElement.GetProperty("access_token").GetString()!;
-    }
+    internal static Task<string> TokenAsync(string scopes) => LabTokens.ClientCredentialsAsync(9000, scopes);
 
     private static HttpRequestMessage Bearer(HttpMethod method, string url, string token, object? body = null)
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using Infrastructure.Testing;
 using Npgsql;
@@ -24,14 +23,7 @@ public sealed partial class LabEnginesTests
         var connectionString = match.Groups[1].Value.Trim();
 
         // A token from the lab's Auth.Server, whose client store is now PostgreSQL.
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        using var tokenRequest = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{auth}/connect/token")
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = "catalog.read" }),
-        };
-        tokenRequest.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("lab-client:lab-secret"u8.ToArray()));
-        using var tokenResponse = await http.SendAsync(tokenRequest);
-        Assert.True(tokenResponse.IsSuccessStatusCode, await tokenResponse.Content.ReadAsStringAsync());
+        Assert.NotEmpty(await LabTokens.ClientCredentialsAsync(auth, "catalog.read"));
 
         await using (var db = new NpgsqlConnection(connectionString))
         {

@@ -91,5 +91,8 @@ public sealed class ServerProcessTests
         // No span recorded, but the trace goes on: the same trace id, a new parent id, exactly one traceparent.
         Assert.Matches($"^00-{TraceId}-[0-9a-f]{{16}}-01$", echo.Header("traceparent") ?? "");
         Assert.DoesNotContain("00f067aa0ba902b7", echo.Header("traceparent") ?? "", StringComparison.Ordinal);
+        // OpenTelemetry tracing is really off: its propagator (the only one writing B3) did not run.
+        Assert.Null(echo.Header("X-B3-TraceId"));
+        Assert.Null(echo.Header("b3"));
     }
 }

@@ -24,7 +24,8 @@ public sealed class SecurityTests : IAsyncLifetime
             .Set("Gateway:Security:Audience", "gateway")
             .Set("Gateway:Security:SigningKeys:0", _key.ExportSubjectPublicKeyInfoPem())
             .Route("secure", _backend.Url, ["Path=/secure/**"], metadata: new() { ["required-scopes"] = "catalog.read" })
-            .Route("open", _backend.Url, ["Path=/open/**"]);
+            .Route("open", _backend.Url, ["Path=/open/**"])
+            .Route("per-client", _backend.Url, ["Path=/per-client/**"], ["RequestRateLimiter=1, 1, 1, principal"]);
         _host = new GatewayHost(c.Settings, environment: "Production");
         _client = _host.NewClient();
     }
@@ -105,5 +106,31 @@ public sealed class SecurityTests : IAsyncLifetime
         request.Headers.Add("X-Consumer-Id", "admin");
         using var r = await _client.SendAsync(request);
         Assert.Null((await EchoResponse.ReadAsync(r)).Header("X-Consumer-Id"));
+    }
+
+    [Fact]
+    public async Task OpenRoute_OptionalValidToken_IdentifiesTheCallerForPrincipalRateLimits()
+    {
+        // No token: the principal key is empty, refused (Spring's denyEmptyKey).
+        using (var anonymous = await SendAsync(HttpMethod.Get, "/per-client/x", null))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, anonymous.StatusCode);
+        }
+        // A valid token on a route that does not require one still names the caller: one bucket per client.
+        using (var first = await SendAsync(HttpMethod.Get, "/per-client/x", Token("catalog.read", clientId: "client-a")))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+        using (var second = await SendAsync(HttpMethod.Get, "/per-client/x", Token("catalog.read", clientId: "client-a")))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        }
+        using (var other = await SendAsync(HttpMethod.Get, "/per-client/x", Token("catalog.read", clientId: "client-b")))
+        {
+            Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        }
+        // An invalid token is not an identity.
+        using var forged = await SendAsync(HttpMethod.Get, "/per-client/x", Token("catalog.read", _otherKey, clientId: "client-c"));
+        Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
     }
 }
