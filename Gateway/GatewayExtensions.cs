@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -22,6 +23,30 @@ namespace Infrastructure.Gateway;
 /// <summary>Registers and mounts the gateway.</summary>
 public static class GatewayExtensions
 {
+    /// <summary>
+    /// The gateway's configuration defaults, below every other source (appsettings, environment, command line all win).
+    /// Call before <c>AddServiceDefaults</c>, which reads them.
+    /// </summary>
+    /// <remarks>
+    /// Metrics a proxy would otherwise pay for on every request and that say nothing <c>gateway.*</c> does not:
+    /// <c>http.client.*</c> repeats <c>gateway.request.duration</c> per instance, <c>aspnetcore.routing</c> counts the
+    /// endpoint-routing pass that only actuator endpoints use, and <c>aspnetcore.memory_pool</c> counts every buffer
+    /// Kestrel rents. Each is back with <c>Metrics:Enable:{name}=true</c>.
+    /// </remarks>
+    public static IHostApplicationBuilder AddGatewayDefaults(this IHostApplicationBuilder builder)
+    {
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Metrics:Enable:http.client"] = "false",
+                ["Metrics:Enable:aspnetcore.routing"] = "false",
+                ["Metrics:Enable:aspnetcore.memory_pool"] = "false",
+            },
+        });
+        return builder;
+    }
+
     /// <summary>
     /// Routing (<c>Gateway:Routes</c>), forwarding, the Ribbon-style load balancer (<c>Gateway:LoadBalancer</c>), per-route
     /// resilience pipelines, rate limiting, metrics and tracing. Needs <c>AddDiscoveryClient()</c> for <c>lb://</c> routes.

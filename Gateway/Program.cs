@@ -7,6 +7,7 @@ using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseDefaultUrl(8080);
+builder.AddGatewayDefaults();
 builder.AddServiceDefaults();
 builder.AddDiscoveryClient();
 builder.AddGateway();

@@ -90,6 +90,7 @@ internal static class Harness
         var yarpPort = FreePort();
         var yarpDefaultsPort = FreePort();
         var gatewayPort = FreePort();
+        var gatewayLeanPort = FreePort();
         var backendUrl = $"http://127.0.0.1:{backendPort}";
         var processes = new List<Process>();
         try
@@ -102,19 +103,16 @@ internal static class Harness
                 "--Serilog:MinimumLevel:Default=Warning", "--Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware=Warning",
                 .. GatewayArgs(args),
             ]));
-            processes.Add(Start("dotnet",
-            [
-                gatewayDll, "--urls", $"http://127.0.0.1:{gatewayPort}",
-                "--Gateway:Routes:0:Id=bench", $"--Gateway:Routes:0:Uri={backendUrl}",
-                "--Gateway:Routes:0:Predicates:0=Path=/bench/**", "--Gateway:Routes:0:Filters:0=StripPrefix=1",
-                // One log line per request would measure the console, not the proxy.
-                "--Serilog:MinimumLevel:Default=Warning", "--Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware=Warning",
-                .. GatewayArgs(args),
-            ], root));
+            // The Gateway twice: with its defaults (every request traced, gateway/server metrics), and lean (tracing and
+            // metrics off), which is what bare YARP carries: no spans, no meters. Each is compared with its like.
+            processes.Add(StartGateway(gatewayDll, root, gatewayPort, backendUrl, GatewayArgs(args)));
+            processes.Add(StartGateway(gatewayDll, root, gatewayLeanPort, backendUrl,
+                ["--Tracing:Enabled=false", "--Metrics:Enable:all=false", .. GatewayArgs(args)]));
             var targets = new (string Name, string Url)[]
             {
                 ("direct", $"{backendUrl}/hello"),
                 ("yarp", $"http://127.0.0.1:{yarpPort}/bench/hello"),
+                ("gw-lean", $"http://127.0.0.1:{gatewayLeanPort}/bench/hello"),
                 ("yarp+sd", $"http://127.0.0.1:{yarpDefaultsPort}/bench/hello"),
                 ("gateway", $"http://127.0.0.1:{gatewayPort}/bench/hello"),
             };
@@ -123,15 +121,18 @@ internal static class Harness
                 await WaitReadyAsync(url);
             }
             var results = targets.ToDictionary(t => t.Name, _ => new List<WrkResult>());
-            // Warm-up: JIT and connection pools.
+            // Warm-up: JIT tiering (a proxy needs several seconds of load to reach tier 1) and connection pools.
             foreach (var (_, url) in targets)
             {
-                await WrkAsync(url, 2, connections);
+                await WrkAsync(url, 5, connections);
             }
             for (var round = 0; round < rounds; round++)
             {
-                foreach (var (name, url) in targets)
+                // Each round starts at a different target: on a shared 2-core machine the position in the sequence moves
+                // throughput by several percent, so no target keeps the same slot.
+                for (var k = 0; k < targets.Length; k++)
                 {
+                    var (name, url) = targets[(round + k) % targets.Length];
                     var r = await WrkAsync(url, duration, connections);
                     results[name].Add(r);
                     Console.WriteLine($"round {round + 1} {name,-8} {r.RequestsPerSecond,10:N0} req/s  p50 {r.P50Ms,7:N2} ms  p99 {r.P99Ms,7:N2} ms  non-2xx {r.Non2xx}");
@@ -143,11 +144,9 @@ internal static class Harness
             {
                 Console.WriteLine($"{name,-8} {list.Average(r => r.RequestsPerSecond),10:N0} {list.Average(r => r.P50Ms),8:N2} {list.Average(r => r.P99Ms),8:N2} {list.Sum(r => r.Non2xx),8}");
             }
-            var yarp = results["yarp"].Average(r => r.RequestsPerSecond);
-            var gw = results["gateway"].Average(r => r.RequestsPerSecond);
-            Console.WriteLine($"gateway / yarp: {gw / yarp:N2}× req/s, p99 {results["gateway"].Average(r => r.P99Ms) / results["yarp"].Average(r => r.P99Ms):N2}×");
-            var yarpSd = results["yarp+sd"].Average(r => r.RequestsPerSecond);
-            Console.WriteLine($"gateway / yarp+sd (same ServiceDefaults): {gw / yarpSd:N2}× req/s, p99 {results["gateway"].Average(r => r.P99Ms) / results["yarp+sd"].Average(r => r.P99Ms):N2}×");
+            Ratio(results, "gw-lean", "yarp", "gateway lean / bare yarp (neither traces nor meters)");
+            Ratio(results, "gateway", "yarp+sd", "gateway / yarp+sd (same ServiceDefaults)");
+            Ratio(results, "gateway", "yarp", "gateway (defaults) / bare yarp");
             return 0;
         }
         finally
@@ -162,6 +161,23 @@ internal static class Harness
             }
         }
     }
+
+    private static void Ratio(Dictionary<string, List<WrkResult>> results, string target, string peer, string label)
+    {
+        var rps = results[target].Average(r => r.RequestsPerSecond) / results[peer].Average(r => r.RequestsPerSecond);
+        var p99 = results[target].Average(r => r.P99Ms) / results[peer].Average(r => r.P99Ms);
+        Console.WriteLine($"{label}: {rps:N2}× req/s, p99 {p99:N2}×");
+    }
+
+    private static Process StartGateway(string gatewayDll, string root, int port, string backendUrl, string[] extra) => Start("dotnet",
+    [
+        gatewayDll, "--urls", $"http://127.0.0.1:{port}",
+        "--Gateway:Routes:0:Id=bench", $"--Gateway:Routes:0:Uri={backendUrl}",
+        "--Gateway:Routes:0:Predicates:0=Path=/bench/**", "--Gateway:Routes:0:Filters:0=StripPrefix=1",
+        // One log line per request would measure the console, not the proxy.
+        "--Serilog:MinimumLevel:Default=Warning", "--Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware=Warning",
+        .. extra,
+    ], root);
 
     private sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Non2xx);
 

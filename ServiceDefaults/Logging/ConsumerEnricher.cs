@@ -9,24 +9,16 @@ namespace Infrastructure.ServiceDefaults.Logging;
 /// Adds the authenticated consumer (<c>ClientId</c> from <c>client_id</c>/<c>azp</c>, <c>Subject</c> from <c>sub</c>) to
 /// every event written during a request. It reads <see cref="HttpContext.User"/> when the event is written, so it works
 /// wherever the app places <c>UseAuthentication</c>, including the request-completed line written after the pipeline ran.
+/// The request comes from <see cref="RequestLogScope"/>, so events are enriched inside the request-logging middleware.
 /// </summary>
-internal sealed class ConsumerEnricher(IHttpContextAccessor accessor) : ILogEventEnricher
+internal sealed class ConsumerEnricher : ILogEventEnricher
 {
     public const string ClientIdProperty = "ClientId";
     public const string SubjectProperty = "Subject";
 
     public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
     {
-        ClaimsPrincipal? user;
-        try
-        {
-            user = accessor.HttpContext?.User;
-        }
-        catch (ObjectDisposedException)
-        {
-            // A background continuation may outlive the request whose context flowed to it.
-            return;
-        }
+        var user = RequestLogScope.Current?.HttpContext?.User;
         if (user?.Identity?.IsAuthenticated != true)
         {
             return;

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using Serilog;
@@ -33,7 +34,6 @@ public static class LoggingExtensions
         {
             throw new InvalidOperationException($"Logging:Seq:ServerUrl '{seq}' is not an absolute URL.");
         }
-        builder.Services.AddHttpContextAccessor();
         builder.Services.AddSerilog((services, lc) =>
         {
             lc.MinimumLevel.Information()
@@ -44,7 +44,7 @@ public static class LoggingExtensions
               .Enrich.FromLogContext()
               .Enrich.WithProperty("Service", serviceName)
               .Enrich.WithProperty("InstanceId", ServiceIdentity.InstanceId)
-              .Enrich.With(new ConsumerEnricher(services.GetRequiredService<IHttpContextAccessor>()));
+              .Enrich.With(new ConsumerEnricher());
             if (json)
             {
                 // CLEF: @t, @m, @l, @tr (trace id), @sp (span id) plus every property, one object per line.
@@ -63,6 +63,8 @@ public static class LoggingExtensions
                 lc.WriteTo.Seq(seq, apiKey: configuration["Logging:Seq:ApiKey"], messageHandler: UntracedHandler());
             }
         });
+        // Properties set through IDiagnosticContext land on our request line (RequestLogMiddleware), not Serilog's.
+        builder.Services.Replace(ServiceDescriptor.Singleton<IDiagnosticContext, AmbientRequestDiagnosticContext>());
         return builder;
     }
 
@@ -99,25 +101,14 @@ public static class LoggingExtensions
             quiet.Add(parts.Length == 2 ? (parts[0], new PathString(parts[1])) : (null, new PathString(parts[0])));
         }
         var enrichers = app.Services.GetServices<IRequestLogEnricher>().ToArray();
-        app.UseSerilogRequestLogging(o =>
-        {
-            // Without a logger the middleware calls Log.ForContext for every request.
-            o.Logger = app.Services.GetService<Serilog.ILogger>()?.ForContext("SourceContext", "Serilog.AspNetCore.RequestLoggingMiddleware");
-            if (enrichers.Length > 0)
-            {
-                o.EnrichDiagnosticContext = (diagnosticContext, context) =>
-                {
-                    foreach (var enricher in enrichers)
-                    {
-                        enricher.Enrich(diagnosticContext, context);
-                    }
-                };
-            }
-            o.GetLevel = (ctx, _, ex) =>
-                ex is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error
-                : ctx.Response.StatusCode < 400 && IsQuiet(ctx.Request, quiet) ? LogEventLevel.Verbose
-                : LogEventLevel.Information;
-        });
+        // Serilog.AspNetCore's source context, so existing "MinimumLevel:Override" entries still apply.
+        var logger = (app.Services.GetService<Serilog.ILogger>() ?? Log.Logger)
+            .ForContext(Serilog.Core.Constants.SourceContextPropertyName, "Serilog.AspNetCore.RequestLoggingMiddleware");
+        Func<HttpContext, double, Exception?, LogEventLevel> getLevel = (ctx, _, ex) =>
+            ex is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error
+            : ctx.Response.StatusCode < 400 && IsQuiet(ctx.Request, quiet) ? LogEventLevel.Verbose
+            : LogEventLevel.Information;
+        app.UseMiddleware<RequestLogMiddleware>(logger, enrichers, getLevel);
         return app;
     }
 

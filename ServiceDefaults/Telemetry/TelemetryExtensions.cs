@@ -15,7 +15,10 @@ public static class TelemetryExtensions
     /// <summary>Name of the <see cref="System.Diagnostics.ActivitySource"/> and meter prefix our own code uses.</summary>
     public const string SourcePrefix = "Infrastructure.";
 
-    /// <summary>Adds tracing (ASP.NET Core, HttpClient, Npgsql, Redis, our sources) and metrics (Prometheus scrape), plus Zipkin/OTLP export when configured.</summary>
+    /// <summary>
+    /// Adds tracing (ASP.NET Core, HttpClient, Npgsql, Redis, our sources) and metrics (Prometheus scrape), plus
+    /// Zipkin/OTLP export when configured; <c>Metrics:Enable:{prefix}</c> turns instruments off (<see cref="MetricsEnablement"/>).
+    /// </summary>
     public static IHostApplicationBuilder AddDefaultTelemetry(this IHostApplicationBuilder builder)
     {
         var serviceName = ServiceIdentity.GetServiceName(builder);
@@ -27,6 +30,7 @@ public static class TelemetryExtensions
         // Spring Boot's management.tracing.enabled: off, no span is recorded or exported; requests still get trace ids
         // (ASP.NET Core's own activity) and outgoing calls still carry W3C traceparent (the runtime's propagator).
         var tracingEnabled = IsTracingEnabled(builder.Configuration);
+        var enablement = MetricsEnablement.FromConfiguration(builder.Configuration);
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: ServiceIdentity.InstanceId))
             .WithTracing(t =>
@@ -61,6 +65,10 @@ public static class TelemetryExtensions
                  .AddRuntimeInstrumentation()
                  .AddNpgsqlInstrumentation()
                  .AddPrometheusExporter();
+                if (!enablement.IsEmpty)
+                {
+                    m.AddView(instrument => enablement.IsEnabled(instrument.Name) ? null : MetricStreamConfiguration.Drop);
+                }
             });
         if (!string.IsNullOrWhiteSpace(otlp))
         {

@@ -26,6 +26,11 @@ public sealed class TelemetryTests(GatewayFixture fixture)
         Assert.Contains("gateway_requests_total{", text, StringComparison.Ordinal);
         Assert.Contains("route=\"echo\"", text, StringComparison.Ordinal);
         Assert.Contains("gateway_request_duration_seconds_bucket{", text, StringComparison.Ordinal);
+        // The gateway's defaults (AddGatewayDefaults) turn off what repeats gateway.* or costs per buffer.
+        Assert.Contains("http_server_request_duration_seconds_bucket{", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("http_client_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_routing_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_memory_pool_", text, StringComparison.Ordinal);
     }
 
     [Fact]
