@@ -5,8 +5,10 @@ using Infrastructure.Discovery.Client;
 using Infrastructure.Discovery.Client.LoadBalancing;
 using Infrastructure.Gateway.Filters;
 using Infrastructure.Gateway.Resilience;
+using Infrastructure.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -23,11 +25,13 @@ internal sealed partial class HttpForwarder(
     ServiceLoadBalancer loadBalancer,
     RoutePipelineFactory pipelines,
     IOptions<GatewayOptions> options,
+    IConfiguration configuration,
     ILogger<HttpForwarder> logger)
 {
     private static readonly ConditionalWeakTable<ServiceInstance, string> BaseAddresses = new();
     private readonly bool _forwarded = options.Value.ForwardedEnabled;
     private readonly bool _xForwarded = options.Value.XForwardedEnabled;
+    private readonly bool _tracing = TelemetryExtensions.IsTracingEnabled(configuration);
 
     /// <summary>One attempt (or several, on the next instances, after connection failures); returns once response headers arrived.</summary>
     public ValueTask<HttpResponseMessage> SendAsync(GatewayExchange exchange, CancellationToken cancellationToken) =>
@@ -112,7 +116,8 @@ internal sealed partial class HttpForwarder(
             message.Content = new StreamingRequestContent(exchange);
         }
         var connection = incoming.Headers.Connection;
-        var hasCurrentActivity = Activity.Current is not null;
+        // With tracing off nothing injects trace context, so the caller's headers are forwarded as they came.
+        var hasCurrentActivity = _tracing && Activity.Current is not null;
         foreach (var header in incoming.Headers)
         {
             var name = header.Key;

@@ -29,9 +29,10 @@ internal sealed class ProxyHttpClient : IDisposable
             // A propagator must be set for the handler to start its client span at all. With tracing on, OpenTelemetry's
             // HttpClient instrumentation injects ServiceDefaults' composite propagator (traceparent, X-B3-*, b3) into
             // every call, so the runtime's own W3C injection would only write traceparent a second time on the hot path.
+            // With tracing off there is no span and no handler: the caller's trace headers pass through untouched.
             ActivityHeadersPropagator = TelemetryExtensions.IsTracingEnabled(configuration)
                 ? DistributedContextPropagator.CreateNoOutputPropagator()
-                : DistributedContextPropagator.Current,
+                : null,
             ConnectCallback = async (context, cancellationToken) =>
             {
                 var timeout = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutKey, out var t) ? t : defaultConnectTimeout;

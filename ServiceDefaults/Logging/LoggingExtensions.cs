@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using Serilog;
 using Serilog.Events;
+using Infrastructure.ServiceDefaults.Telemetry;
 using Serilog.Formatting.Compact;
 using Serilog.Sinks.OpenTelemetry;
 
@@ -45,6 +46,13 @@ public static class LoggingExtensions
               .Enrich.WithProperty("Service", serviceName)
               .Enrich.WithProperty("InstanceId", ServiceIdentity.InstanceId)
               .Enrich.With(new ConsumerEnricher());
+            if (!TelemetryExtensions.IsTracingEnabled(configuration))
+            {
+                // Spring's management.tracing.enabled=false: no trace context at all. ASP.NET Core starts a request
+                // activity (a trace id, two async-local writes) and opens a logging scope for every request whenever this
+                // category is enabled at Critical, which Serilog cannot express except by turning it off.
+                lc.MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off);
+            }
             if (json)
             {
                 // CLEF: @t, @m, @l, @tr (trace id), @sp (span id) plus every property, one object per line.

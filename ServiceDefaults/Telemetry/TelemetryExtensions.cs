@@ -27,8 +27,9 @@ public static class TelemetryExtensions
         var ratio = builder.Configuration.GetValue("Tracing:SamplingProbability", 1.0);
         TracePropagation.Install();
 
-        // Spring Boot's management.tracing.enabled: off, no span is recorded or exported; requests still get trace ids
-        // (ASP.NET Core's own activity) and outgoing calls still carry W3C traceparent (the runtime's propagator).
+        // Spring Boot's management.tracing.enabled ("export and propagate traces"): off, no span is recorded, exported or
+        // propagated. AddDefaultLogging turns off the hosting log category whose mere presence makes ASP.NET Core start
+        // an activity per request, so there is no current activity for the runtime's HttpClient handler to propagate.
         var tracingEnabled = IsTracingEnabled(builder.Configuration);
         var enablement = MetricsEnablement.FromConfiguration(builder.Configuration);
         var otel = builder.Services.AddOpenTelemetry()
@@ -79,7 +80,7 @@ public static class TelemetryExtensions
 
     /// <summary>
     /// <c>Tracing:Enabled</c> (default true). When true, OpenTelemetry's HttpClient instrumentation writes the trace headers
-    /// (W3C and B3) on outgoing calls; when false only the runtime's own W3C propagator does.
+    /// (W3C and B3) on outgoing calls; when false no trace context is created or written (log events carry no trace id).
     /// </summary>
     public static bool IsTracingEnabled(IConfiguration configuration) => configuration.GetValue("Tracing:Enabled", true);
 }
