@@ -16,6 +16,6 @@ public sealed class StartupValidationTests
 
         var ex = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 
-        Assert.IsType<OptionsValidationException>(ex.GetBaseException() as OptionsValidationException ?? ex);
+        Assert.True(ex.GetBaseException() is OptionsValidationException, ex.ToString());
     }
 }
