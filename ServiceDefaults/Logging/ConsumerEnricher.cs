@@ -24,6 +24,18 @@ internal sealed class ConsumerEnricher : ILogEventEnricher
         {
             return;
         }
+        try
+        {
+            Enrich(logEvent, propertyFactory, context);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Background work that flowed from the request can log just as Kestrel recycles its context.
+        }
+    }
+
+    private static void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory, HttpContext context)
+    {
         // ASP.NET Core's hosting scope adds these; with tracing off that scope is not opened (see AddDefaultLogging), so
         // they come from here, computed only for events actually written.
         logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty("RequestId", context.TraceIdentifier));
