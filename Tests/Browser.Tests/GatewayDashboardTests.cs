@@ -48,7 +48,7 @@ public sealed class GatewayDashboardTests(BrowserFixture browser) : IClassFixtur
         {
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         }
-        await using var load = new Load(http, "/catalog-health");
+        await using var load = new LoadLoop(http, "/catalog-health", pauseMs: 50);
 
         var page = await browser.Browser.NewPageAsync();
         await page.GotoAsync(new Uri(gateway.BaseUri, "/dashboard").ToString());
@@ -76,37 +76,5 @@ public sealed class GatewayDashboardTests(BrowserFixture browser) : IClassFixtur
 
         using var chaos = await new HttpClient().GetAsync(new Uri(catalog.BaseUri, "/chaos"));
         Assert.Contains("\"down\":false", await chaos.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-    }
-
-    /// <summary>A request every 50 ms until disposed.</summary>
-    private sealed class Load : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-
-        public Load(HttpClient http, string path) => _loop = Task.Run(async () =>
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                try
-                {
-                    using var _ = await http.GetAsync(path, _stop.Token);
-                    await Task.Delay(50, _stop.Token);
-                }
-                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-                {
-                }
-                catch (HttpRequestException)
-                {
-                }
-            }
-        });
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await _loop;
-            _stop.Dispose();
-        }
     }
 }

@@ -16,8 +16,7 @@ public sealed class DatabaseTracingTests(ITestOutputHelper output)
     [Fact]
     public async Task RequestUsingPostgresAndRedis_ExportsNpgsqlAndRedisClientSpansUnderTheServerSpan()
     {
-        var receiver = new ZipkinReceiver();
-        await using var zipkin = await LoopbackApps.StartBareAsync(receiver.Map);
+        await using var receiver = await ZipkinCollector.StartAsync();
         await using var db = NpgsqlDataSource.Create(TestDependencies.Postgres);
         // Web.Bff's way: the multiplexer is a DI singleton, traced without any call.
         await using var registered = await ConnectionMultiplexer.ConnectAsync(TestDependencies.Redis);
@@ -27,7 +26,7 @@ public sealed class DatabaseTracingTests(ITestOutputHelper output)
             new Dictionary<string, string?>
             {
                 ["OTEL_SERVICE_NAME"] = "db-user",
-                ["Tracing:Zipkin:Endpoint"] = new Uri(zipkin.BaseUri(), "api/v2/spans").ToString(),
+                ["Tracing:Zipkin:Endpoint"] = receiver.Endpoint.ToString(),
             },
             app => app.MapGet("/work", async (IConnectionMultiplexer fromDi) =>
             {
@@ -54,7 +53,7 @@ public sealed class DatabaseTracingTests(ITestOutputHelper output)
         service.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000);
         await receiver.WaitForAsync(s => s.GetProperty("traceId").GetString() == traceId && Tag(s, "db.system") == "redis", 2);
         service.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000);
-        var spans = receiver.Spans.Where(s => s.GetProperty("traceId").GetString() == traceId).ToList();
+        var spans = receiver.Trace(traceId);
         foreach (var s in spans) { output.WriteLine(s.GetRawText()); }
 
         var server = Assert.Single(spans, s => s.GetProperty("kind").GetString() == "SERVER");

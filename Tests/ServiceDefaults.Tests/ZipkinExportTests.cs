@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Infrastructure.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,14 +14,13 @@ public sealed class ZipkinExportTests
     [Fact]
     public async Task ZipkinEndpoint_RequestWithDownstreamCall_ExportsV2SpansLinkedServerClientServer()
     {
-        var receiver = new ZipkinReceiver();
-        await using var zipkin = await LoopbackApps.StartBareAsync(receiver.Map);
+        await using var receiver = await ZipkinCollector.StartAsync();
         await using var downstream = await LoopbackApps.StartBareAsync(app => app.MapGet("/item", () => "ok"));
         await using var service = await LoopbackApps.StartServiceAsync(
             new Dictionary<string, string?>
             {
                 ["OTEL_SERVICE_NAME"] = "zipkin-front",
-                ["Tracing:Zipkin:Endpoint"] = new Uri(zipkin.BaseUri(), "api/v2/spans").ToString(),
+                ["Tracing:Zipkin:Endpoint"] = receiver.Endpoint.ToString(),
             },
             app => app.MapGet("/order", async (IHttpClientFactory f) => await f.CreateClient().GetStringAsync(new Uri(downstream.BaseUri(), "item"))));
 

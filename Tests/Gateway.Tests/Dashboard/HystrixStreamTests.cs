@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Infrastructure.Gateway.Tests.Support;
+using Infrastructure.Testing;
 
 namespace Infrastructure.Gateway.Tests.Dashboard;
 

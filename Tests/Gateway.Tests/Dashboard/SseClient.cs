@@ -90,38 +90,3 @@ internal sealed class SseClient : IDisposable
         _client.Dispose();
     }
 }
-
-/// <summary>Sends GETs in a loop until disposed, so the rolling window and the breakers see traffic.</summary>
-internal sealed class LoadLoop : IAsyncDisposable
-{
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
-
-    public LoadLoop(HttpClient client, string path, int pauseMs = 20)
-    {
-        _loop = Task.Run(async () =>
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                try
-                {
-                    using var _ = await client.GetAsync(path, _stop.Token);
-                    await Task.Delay(pauseMs, _stop.Token);
-                }
-                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-                {
-                }
-                catch (HttpRequestException)
-                {
-                }
-            }
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _loop;
-        _stop.Dispose();
-    }
-}

@@ -178,13 +178,7 @@ public sealed class ProtocolTests(GatewayFixture fixture)
         // Cleartext HTTP/2 needs an HTTP/2-only endpoint (with TLS, ALPN offers both on one port).
         var c = new RouteConfig().Set("Kestrel:EndpointDefaults:Protocols", "Http2").Route("echo", fixture.A.Url, ["Path=/echo/**"]);
         await using var host = new GatewayHost(c.Settings);
-        host.NewClient().Dispose();
-        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false })
-        {
-            BaseAddress = host.BaseUri,
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
+        using var client = host.NewHttp2Client();
         using var r = await client.GetAsync("/echo/h2");
         Assert.Equal(HttpVersion.Version20, r.Version);
         var echo = await EchoResponse.ReadAsync(r);

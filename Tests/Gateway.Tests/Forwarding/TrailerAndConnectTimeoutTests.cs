@@ -16,14 +16,7 @@ public sealed class TrailerTests
         var c = new RouteConfig().Set("Kestrel:EndpointDefaults:Protocols", "Http2")
             .Route("trailers", backend.Url, ["Path=/trailers/**"], metadata: new() { ["log-bodies"] = logBodies ? "true" : "false" });
         await using var host = new GatewayHost(c.Settings);
-        host.NewClient().Dispose();
-        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false })
-        {
-            BaseAddress = host.BaseUri,
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Timeout = TimeSpan.FromSeconds(30),
-        };
+        using var client = host.NewHttp2Client();
         using var r = await client.GetAsync("/trailers/x");
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.Equal("hello world", await r.Content.ReadAsStringAsync());

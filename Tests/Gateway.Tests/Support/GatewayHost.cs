@@ -36,6 +36,19 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
         };
     }
 
+    /// <summary>Starts the server (if needed) and returns a client speaking cleartext HTTP/2 with prior knowledge only.</summary>
+    public HttpClient NewHttp2Client()
+    {
+        StartServer();
+        return new HttpClient(new SocketsHttpHandler { UseProxy = false })
+        {
+            BaseAddress = BaseUri,
+            DefaultRequestVersion = System.Net.HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(_environment);
