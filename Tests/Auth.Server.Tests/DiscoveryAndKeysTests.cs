@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Infrastructure.Auth.Server.Keys;
 using Infrastructure.Auth.Server.Stores;
+using Infrastructure.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -101,12 +102,11 @@ public sealed class DiscoveryAndKeysTests : IClassFixture<DiscoveryAndKeysTests.
     [Fact]
     public void Startup_InvalidConfiguration_FailsWithClearMessage()
     {
-        using var factory = new AuthServerFactory(new()
+        var e = FailedStart.Of(() => new AuthServerFactory(new()
         {
             ["Auth:Clients:0:AllowedGrantTypes:0"] = "implicit",
             ["Auth:Clients:0:AllowedScopes:0"] = "no.such.scope",
-        });
-        var e = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        }), factory => factory.CreateClient());
         var message = e.ToString();
         Assert.Contains("implicit", message, StringComparison.Ordinal);
         Assert.Contains("no.such.scope", message, StringComparison.Ordinal);
@@ -115,8 +115,7 @@ public sealed class DiscoveryAndKeysTests : IClassFixture<DiscoveryAndKeysTests.
     [Fact]
     public void Startup_PlaintextSecretOutsideDevelopment_Fails()
     {
-        using var factory = new AuthServerFactory(new() { ["Auth:PlaintextSecrets"] = "false" });
-        var e = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        var e = FailedStart.Of(() => new AuthServerFactory(new() { ["Auth:PlaintextSecrets"] = "false" }), factory => factory.CreateClient());
         Assert.Contains("Sha256", e.ToString(), StringComparison.Ordinal);
     }
 

@@ -1,3 +1,4 @@
+using Infrastructure.Testing;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Discovery.Server.Tests.Api;
@@ -9,12 +10,14 @@ public sealed class StartupValidationTests
     [InlineData("Eureka:Server:EvictionIntervalTimerInMs", "0")]
     [InlineData("Eureka:Server:ExpectedClientRenewalIntervalSeconds", "-1")]
     [InlineData("Eureka:Client:ServiceUrl:DefaultZone", "ftp://peer/eureka/")]
-    public async Task Start_InvalidSetting_FailsWithValidationError(string key, string value)
+    public void Start_InvalidSetting_FailsWithValidationError(string key, string value)
     {
-        await using var factory = new EurekaServerFactory();
-        factory.Settings[key] = value;
-
-        var ex = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        var ex = FailedStart.Of(() =>
+        {
+            var factory = new EurekaServerFactory();
+            factory.Settings[key] = value;
+            return factory;
+        }, factory => factory.CreateClient());
 
         Assert.True(ex.GetBaseException() is OptionsValidationException, ex.ToString());
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Infrastructure.Gateway.Tests.Support;
+using Infrastructure.Testing;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Gateway.Tests.Dashboard;
@@ -56,21 +57,13 @@ public sealed class DashboardHostTests
     [Fact]
     public void Start_WindowNotAMultipleOfBuckets_FailsNamingTheKey()
     {
-        var host = new GatewayHost(new Dictionary<string, string?>
+        var ex = FailedStart.Of(() => new GatewayHost(new Dictionary<string, string?>
         {
             ["Gateway:Dashboard:RollingStatsTimeInMilliseconds"] = "10000",
             ["Gateway:Dashboard:RollingStatsNumBuckets"] = "7",
-        });
-        try
-        {
-            var ex = Assert.ThrowsAny<OptionsValidationException>(() => host.NewClient());
-            Assert.Contains("RollingStatsNumBuckets", ex.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            // The host never started; disposing it must not throw either.
-            try { host.Dispose(); } catch (OptionsValidationException) { }
-        }
+        }), host => host.NewClient());
+        var validation = Assert.IsType<OptionsValidationException>(ex.GetBaseException());
+        Assert.Contains("RollingStatsNumBuckets", validation.Message, StringComparison.Ordinal);
     }
 
     [Fact]
