@@ -191,6 +191,8 @@ function Invoke-Bench {
         $which = (Get-Culture).TextInfo.ToTitleCase($Rest[0])
         $benchArgs = @($Rest | Select-Object -Skip 1)
     }
+    # The gateway harness drives wrk (Debian's package), installed here as the test target installs its engines.
+    if ($which -eq 'Gateway' -and -not (Test-Command 'wrk')) { Install-AptPackages @('wrk') }
     Invoke-Native dotnet (@('run', '--project', (Join-Path $Root "Benchmarks/$which.Benchmarks"), '-c', 'Release', '--') + $benchArgs)
 }
 

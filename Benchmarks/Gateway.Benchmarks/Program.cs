@@ -86,6 +86,11 @@ internal static class Harness
             Console.Error.WriteLine($"{gatewayDll} not found: build with -c Release first.");
             return 2;
         }
+        if (!OnPath("wrk"))
+        {
+            Console.Error.WriteLine("wrk not found on PATH: apt-get install wrk (`dotnet pwsh ./build.ps1 bench gateway` installs it).");
+            return 2;
+        }
         var backendPort = FreePort();
         var yarpPort = FreePort();
         var yarpDefaultsPort = FreePort();
@@ -179,6 +184,10 @@ internal static class Harness
         .. extra,
     ], root);
 
+    private static bool OnPath(string file) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, file)));
+
     private sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Non2xx);
 
     private static async Task<WrkResult> WrkAsync(string url, int seconds, int connections)
@@ -188,7 +197,7 @@ internal static class Harness
         {
             psi.ArgumentList.Add(a);
         }
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("wrk not found: apt-get install wrk");
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("wrk did not start");
         var output = await p.StandardOutput.ReadToEndAsync();
         await p.WaitForExitAsync();
         var rps = Number(output, @"Requests/sec:\s+([\d.]+)");
