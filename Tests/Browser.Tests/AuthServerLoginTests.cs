@@ -73,9 +73,10 @@ public sealed class AuthServerLoginTests : IClassFixture<BrowserFixture>
         await using var context = await _browser.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(30_000);
-        // No wait here depends on the page's "load" event: with Debian's newer Chromium the lifecycle events of the page at
-        // the end of a POST-redirect chain sometimes reach Playwright before the navigation does and are dropped, so
-        // WaitForURLAsync timed out on a fully rendered consent page. Elements and the URL are polled instead.
+        // No wait here goes through Playwright's load-state tracking: with Debian's Chromium 156 (newer than this
+        // Playwright's) the page at the end of a POST-redirect chain sometimes never reported its load state, and
+        // WaitForURLAsync timed out on a fully rendered consent page, with WaitUntil=Commit too. The URL and the
+        // elements are polled instead.
         var site = Regex.Escape(auth.BaseUri.ToString());
         var within = new PageAssertionsToHaveURLOptions { Timeout = 30_000 };
         await page.GotoAsync(web + "/", new() { WaitUntil = WaitUntilState.Commit });
