@@ -32,6 +32,21 @@ public sealed class LoadBalancerOptions
     [Range(0, 100)]
     public int MaxAutoRetriesNextServer { get; set; } = 1;
 
+    /// <summary>
+    /// Time in ms to wait for the response headers once the request is sent, per attempt (Ribbon's <c>ReadTimeout</c>,
+    /// 1000 in Spring Cloud Netflix); a timed-out idempotent request goes to the next instance and counts toward tripping
+    /// the instance, as Ribbon's read timeouts do. Applied by the Gateway on <c>lb://</c> routes that set no
+    /// <c>response-timeout</c> of their own; 0 = none. Default 1000.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int ReadTimeout { get; set; } = 1000;
+
+    /// <summary>
+    /// Whether every rule skips instances whose circuit is tripped (outlier ejection) while any other instance is left
+    /// (Ribbon's <c>filterCircuitTripped</c>, on in Spring Cloud Netflix's default ZoneAvoidanceRule). Default true.
+    /// </summary>
+    public bool FilterCircuitTripped { get; set; } = true;
+
     /// <summary>Whether a non-idempotent request (POST, PATCH) may be retried on the next instance after a connection failure (Ribbon's <c>OkToRetryOnAllOperations</c>). Default false.</summary>
     public bool OkToRetryOnAllOperations { get; set; }
 

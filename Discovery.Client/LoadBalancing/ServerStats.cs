@@ -29,7 +29,7 @@ public sealed class ServerStats
     /// <summary>Requests sent to the instance and not finished yet.</summary>
     public int ActiveRequests => Volatile.Read(ref _activeRequests);
 
-    /// <summary>Connection failures in a row (reset by any success).</summary>
+    /// <summary>Connection failures and read timeouts in a row (reset by any answer).</summary>
     public int SuccessiveConnectionFailures => Volatile.Read(ref _successiveConnectionFailures);
 
     /// <summary>Requests started in total.</summary>
@@ -82,6 +82,12 @@ public sealed class ServerStats
         Interlocked.Increment(ref _successiveConnectionFailures);
         Volatile.Write(ref _lastConnectionFailureTimestamp, Stopwatch.GetTimestamp());
     }
+
+    /// <summary>
+    /// The instance took a connection but did not answer within the read timeout: counts toward tripping like a
+    /// connection failure, as Ribbon treats <c>SocketTimeoutException</c> as a circuit-tripping exception.
+    /// </summary>
+    public void RecordTimeout() => RecordConnectionFailure();
 
     /// <summary>
     /// Whether the instance is in its blackout: at least <c>ConnectionFailureCountThreshold</c> failures in a row and

@@ -47,7 +47,37 @@ public sealed class ServiceLoadBalancer
         {
             return null;
         }
+        if (_options.FilterCircuitTripped)
+        {
+            instances = WithoutTripped(instances);
+        }
         return GetRule(serviceId, ruleName).Choose(instances, Stats);
+    }
+
+    // Outlier ejection for every rule: tripped instances are left out while another one remains; when all are tripped
+    // they all stay in (Envoy's panic mode), since refusing every request would be worse than trying a sick instance.
+    private IReadOnlyList<ServiceInstance> WithoutTripped(IReadOnlyList<ServiceInstance> instances)
+    {
+        List<ServiceInstance>? healthy = null;
+        for (var k = 0; k < instances.Count; k++)
+        {
+            if (Stats.Get(instances[k]).IsCircuitBreakerTripped())
+            {
+                if (healthy is null)
+                {
+                    healthy = new List<ServiceInstance>(instances.Count);
+                    for (var j = 0; j < k; j++)
+                    {
+                        healthy.Add(instances[j]);
+                    }
+                }
+            }
+            else
+            {
+                healthy?.Add(instances[k]);
+            }
+        }
+        return healthy is null ? instances : healthy.Count > 0 ? healthy : instances;
     }
 
     /// <summary>The rule instance used for <paramref name="serviceId"/> (one per service and rule name, so counters are per service).</summary>

@@ -27,6 +27,12 @@ internal sealed partial class GatewayMiddleware(
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        if (RequestPathFirewall.Check(context.Request.Path.Value ?? "/") is { } refused)
+        {
+            LogPathRefused(refused);
+            await GatewayErrors.WriteAsync(context, StatusCodes.Status400BadRequest, refused);
+            return;
+        }
         var route = routes.Current.Match(context);
         if (route is null)
         {
@@ -208,6 +214,9 @@ internal sealed partial class GatewayMiddleware(
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Route {RouteId}: fallback to forward:{Path} after {ErrorType}: {Error}")]
     private partial void LogFallback(string routeId, string path, string errorType, string error);
+
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Information, Message = "Request path refused: {Reason}")]
+    private partial void LogPathRefused(string reason);
 
     [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "Route {RouteId}: response copy failed: {Error}")]
     private partial void LogResponseCopyFailed(string routeId, string error);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using Infrastructure.Discovery.Client;
@@ -13,6 +14,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Infrastructure.Gateway.Forwarding;
 
@@ -29,6 +31,7 @@ internal sealed partial class HttpForwarder(
     ILogger<HttpForwarder> logger)
 {
     private static readonly ConditionalWeakTable<ServiceInstance, string> BaseAddresses = new();
+    private static readonly UriCreationOptions NoCanonicalization = new() { DangerousDisablePathAndQueryCanonicalization = true };
     private readonly bool _forwarded = options.Value.ForwardedEnabled;
     private readonly bool _xForwarded = options.Value.XForwardedEnabled;
     private readonly bool _tracing = TelemetryExtensions.IsTracingEnabled(configuration);
@@ -86,6 +89,19 @@ internal sealed partial class HttpForwarder(
                 }
                 LogNextServer(route.Id, instance.InstanceId, ex.Message);
             }
+            catch (TimeoutRejectedException ex)
+            {
+                // A hung instance (accepts, never answers) costs this request one timeout, then the next instance;
+                // the streak trips it so the load balancer stops choosing it long before the registry evicts it.
+                stats.RecordTimeout();
+                (exchange.FailedInstances ??= []).Add(instance.InstanceId);
+                if (--attemptsLeft <= 0 || exchange.RequestBodyStarted
+                    || loadBalancer.Choose(serviceId, route.LoadBalancerRule, exchange.FailedInstances) is null)
+                {
+                    throw;
+                }
+                LogNextServer(route.Id, instance.InstanceId, ex.Message);
+            }
             finally
             {
                 stats.DecrementActiveRequests();
@@ -94,14 +110,46 @@ internal sealed partial class HttpForwarder(
     }
 
     private Task<HttpResponseMessage> SendToAsync(GatewayExchange exchange, string baseAddress, CancellationToken cancellationToken) =>
-        client.Invoker.SendAsync(BuildRequest(exchange, baseAddress), cancellationToken);
+        exchange.Route.ResponseTimeout is { } timeout
+            ? SendWithTimeoutAsync(BuildRequest(exchange, baseAddress), timeout, cancellationToken)
+            : client.Invoker.SendAsync(BuildRequest(exchange, baseAddress), cancellationToken);
+
+    /// <summary>
+    /// One attempt bounded by the response timeout, counted from the moment the request is sent, body included (Ribbon's
+    /// read timeout), so a slow upload is not cut short; past it the attempt fails with a <see cref="TimeoutRejectedException"/>.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendWithTimeoutAsync(HttpRequestMessage request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (request.Content is StreamingRequestContent body)
+        {
+            body.StartWhenSent(timer, timeout);
+        }
+        else
+        {
+            timer.CancelAfter(timeout);
+        }
+        try
+        {
+            // Disposing the timer after the headers (not cancelling it) leaves the response body stream alone.
+            return await client.Invoker.SendAsync(request, timer.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutRejectedException(
+                string.Create(CultureInfo.InvariantCulture, $"upstream did not answer within {timeout.TotalMilliseconds} ms"), timeout, ex);
+        }
+    }
 
     private HttpRequestMessage BuildRequest(GatewayExchange exchange, string baseAddress)
     {
         var context = exchange.Context;
         var incoming = context.Request;
         var route = exchange.Route;
-        var message = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), new Uri(string.Concat(baseAddress, exchange.Path, exchange.Query)))
+        // The path is held decoded; re-encode it (a decoded '?' or '#' must stay in the path) and keep the Uri from
+        // canonicalizing it: it would turn '\' into '/' and collapse dot segments after the route has matched.
+        var target = new Uri(string.Concat(baseAddress, new PathString(exchange.Path).ToUriComponent(), exchange.Query), in NoCanonicalization);
+        var message = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), target)
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,

@@ -8,6 +8,8 @@ namespace Infrastructure.Gateway.Forwarding;
 internal sealed class StreamingRequestContent(GatewayExchange exchange) : HttpContent
 {
     private const int BufferSize = 64 * 1024;
+    private CancellationTokenSource? _timer;
+    private TimeSpan _timeout;
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
@@ -27,10 +29,30 @@ internal sealed class StreamingRequestContent(GatewayExchange exchange) : HttpCo
                 // (events, a slow upload) would have them parked there, so each piece goes on as it came in.
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
+            StartResponseTimer();
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Arms <paramref name="timer"/> to fire <paramref name="timeout"/> after the last byte of the body went upstream.</summary>
+    public void StartWhenSent(CancellationTokenSource timer, TimeSpan timeout)
+    {
+        _timer = timer;
+        _timeout = timeout;
+    }
+
+    private void StartResponseTimer()
+    {
+        try
+        {
+            _timer?.CancelAfter(_timeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The upstream answered before the body was all sent: the attempt is over and needs no timer.
         }
     }
 

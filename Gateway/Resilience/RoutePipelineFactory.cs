@@ -19,10 +19,9 @@ internal sealed record ResilienceSpec(
     RetryFilter? Retry,
     CircuitBreakerFilter? CircuitBreaker,
     CircuitBreakerSettings? BreakerSettings,
-    TimeSpan? ResponseTimeout,
     int? MaxConcurrentRequests)
 {
-    public bool IsEmpty => Retry is null && CircuitBreaker is null && ResponseTimeout is null && MaxConcurrentRequests is null;
+    public bool IsEmpty => Retry is null && CircuitBreaker is null && MaxConcurrentRequests is null;
 
     /// <summary>Identifies the pipeline, so a reload that leaves a route's resilience unchanged keeps its breaker state.</summary>
     public string Signature(string routeId) => string.Join('|',
@@ -30,13 +29,13 @@ internal sealed record ResilienceSpec(
         Retry?.Definition.ToString(),
         CircuitBreaker?.Definition.ToString(),
         BreakerSettings is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b.RequestVolumeThreshold},{b.ErrorThresholdPercentage},{b.SleepWindowInMilliseconds},{b.RollingStatsTimeInMilliseconds},{b.TimeoutInMilliseconds}") : null,
-        ResponseTimeout?.Ticks.ToString(CultureInfo.InvariantCulture),
         MaxConcurrentRequests?.ToString(CultureInfo.InvariantCulture));
 }
 
 /// <summary>
 /// Builds each route's Polly pipeline once (never per request), with only the strategies the route asks for, outermost first:
-/// bulkhead (<c>max-concurrent-requests</c>) → circuit breaker → Hystrix time limit → retry → per-attempt <c>response-timeout</c>.
+/// bulkhead (<c>max-concurrent-requests</c>) → circuit breaker → Hystrix time limit → retry. The per-attempt
+/// <c>response-timeout</c> sits inside, in the forwarder, so a timed-out attempt can move to the next instance.
 /// </summary>
 internal sealed partial class RoutePipelineFactory(GatewayTelemetry telemetry, ILogger<RoutePipelineFactory> logger)
 {
@@ -150,10 +149,6 @@ internal sealed partial class RoutePipelineFactory(GatewayTelemetry telemetry, I
                     return ValueTask.CompletedTask;
                 },
             });
-        }
-        if (spec.ResponseTimeout is { } timeout)
-        {
-            builder.AddTimeout(timeout);
         }
         return builder.Build();
     }

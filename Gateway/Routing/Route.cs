@@ -41,6 +41,9 @@ internal sealed class Route
     /// <summary>Per-route connect timeout (metadata <c>connect-timeout</c>), null for the client's default.</summary>
     public TimeSpan? ConnectTimeout { get; init; }
 
+    /// <summary>Per-attempt time to the response headers once the request is sent; null for none.</summary>
+    public TimeSpan? ResponseTimeout { get; init; }
+
     /// <summary>Per-route rule (metadata <c>lb-rule</c>), null for the service's configured rule.</summary>
     public string? LoadBalancerRule { get; init; }
     public required int MaxAutoRetriesNextServer { get; init; }

@@ -64,9 +64,13 @@ internal sealed class RouteFactory(
         var cb = filters.OfType<CircuitBreakerFilter>().LastOrDefault();
         var metadata = d.Metadata;
         var o = options.CurrentValue;
+        var lb = loadBalancerOptions.Value;
+        // The route's own setting, else Spring's global httpclient.response-timeout, else (lb:// only) Ribbon's ReadTimeout:
+        // without one a hung instance would hold every request sent to it for as long as the client waits.
         var responseTimeout = Millis(metadata, "response-timeout") is { } rt
             ? (rt > 0 ? TimeSpan.FromMilliseconds(rt) : null)
-            : o.HttpClient.ResponseTimeout > 0 ? TimeSpan.FromMilliseconds(o.HttpClient.ResponseTimeout) : (TimeSpan?)null;
+            : o.HttpClient.ResponseTimeout > 0 ? TimeSpan.FromMilliseconds(o.HttpClient.ResponseTimeout)
+            : serviceId is not null && lb.ReadTimeout > 0 ? TimeSpan.FromMilliseconds(lb.ReadTimeout) : (TimeSpan?)null;
         var connectTimeout = Millis(metadata, "connect-timeout") is { } ct and > 0 ? TimeSpan.FromMilliseconds(ct) : (TimeSpan?)null;
         var maxConcurrent = Millis(metadata, "max-concurrent-requests") is { } mc and > 0 ? (int)mc : (int?)null;
         var rule = metadata.TryGetValue("lb-rule", out var r) ? r : null;
@@ -78,9 +82,7 @@ internal sealed class RouteFactory(
             filters.OfType<RetryFilter>().LastOrDefault(),
             cb,
             cb is null ? null : o.CircuitBreaker(cb.BreakerName),
-            responseTimeout,
             maxConcurrent);
-        var lb = loadBalancerOptions.Value;
         return new Route
         {
             Id = d.Id,
@@ -102,6 +104,7 @@ internal sealed class RouteFactory(
                 ? (serviceId is null ? throw new RouteDefinitionException("metadata instance-circuit-breaker needs an lb:// uri") : (ib, o.CircuitBreaker(ib)))
                 : null,
             ConnectTimeout = connectTimeout,
+            ResponseTimeout = responseTimeout,
             LoadBalancerRule = rule,
             MaxAutoRetriesNextServer = Millis(metadata, "max-auto-retries-next-server") is { } m and >= 0 ? (int)m : lb.MaxAutoRetriesNextServer,
             RetryNonIdempotent = metadata.TryGetValue("retry-non-idempotent", out var rni) ? bool.Parse(rni) : lb.OkToRetryOnAllOperations,
