@@ -1,3 +1,4 @@
+using Infrastructure.ServiceDefaults.Lifetime;
 using Infrastructure.Auth.Server;
 using Infrastructure.ServiceDefaults;
 
@@ -9,7 +10,7 @@ builder.AddAuthServer();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapAuthServer();
-app.Run();
+return app.RunServer();
 
 /// <summary>Entry point, visible to WebApplicationFactory.</summary>
 public partial class Program;

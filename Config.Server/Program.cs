@@ -1,3 +1,4 @@
+using Infrastructure.ServiceDefaults.Lifetime;
 using Infrastructure.Config.Server;
 using Infrastructure.Config.Server.Api;
 using Infrastructure.Config.Server.Encryption;
@@ -23,7 +24,7 @@ app.MapEncryptionEndpoints();
 app.MapMonitorEndpoints();
 app.MapAdminEndpoints();
 app.MapEnvironmentEndpoints();
-app.Run();
+return app.RunServer();
 
 /// <summary>Entry point, visible to WebApplicationFactory.</summary>
 public partial class Program;

@@ -1,3 +1,4 @@
+using Infrastructure.ServiceDefaults.Lifetime;
 using Infrastructure.Discovery.Server.Api;
 using Infrastructure.Discovery.Server.Dashboard;
 using Infrastructure.Discovery.Server.Eviction;
@@ -16,7 +17,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapEurekaApi();
 app.MapDashboard();
-app.Run();
+return app.RunServer();
 
 /// <summary>Entry point, visible to WebApplicationFactory.</summary>
 public partial class Program;

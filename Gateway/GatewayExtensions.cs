@@ -75,6 +75,9 @@ public static class GatewayExtensions
         services.AddSingleton<RouteFactory>();
         services.AddSingleton<RouteLocator>();
         services.AddSingleton<GatewayMiddleware>();
+        // Routes load while the host starts, before Kestrel listens: a bad definition fails the start inside Run, where it
+        // is reported as one line (StartupFailure), and no request ever meets an empty table.
+        services.AddHostedService<RouteTableLoader>();
         services.AddSingleton<IRequestLogEnricher, AccessLogEnricher>();
         services.AddSingleton<IRateLimiter>(sp =>
         {
@@ -86,13 +89,9 @@ public static class GatewayExtensions
         return builder;
     }
 
-    /// <summary>
-    /// Loads the routes (an invalid definition stops the start with a message naming it) and proxies every request that
-    /// no endpoint (actuator, health) claimed.
-    /// </summary>
+    /// <summary>Proxies every request that no endpoint (actuator, health) claimed; the routes load as the host starts.</summary>
     public static WebApplication UseGateway(this WebApplication app)
     {
-        app.Services.GetRequiredService<RouteLocator>().Initialize();
         var gateway = app.Services.GetRequiredService<GatewayMiddleware>();
         // Routing first, so the actuator endpoints are recognised; then the proxy, ahead of the authentication and
         // authorization middleware: routes authenticate only when they need to (RouteScopeAuthorizer), instead of every

@@ -1,3 +1,4 @@
+using Infrastructure.ServiceDefaults.Lifetime;
 using Infrastructure.Discovery.Client;
 using Infrastructure.Gateway;
 using Infrastructure.Gateway.Dashboard;
@@ -19,7 +20,7 @@ app.MapDefaultEndpoints();
 app.MapGatewayActuator();
 app.MapGatewayDashboard();
 app.UseGateway();
-app.Run();
+return app.RunServer();
 
 /// <summary>Entry point, visible to WebApplicationFactory.</summary>
 public partial class Program;

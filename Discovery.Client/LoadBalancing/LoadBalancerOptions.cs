@@ -53,6 +53,10 @@ public sealed class LoadBalancerOptions
     /// <summary>Per-service overrides: <c>Clients:{serviceId}:Rule</c>.</summary>
     public Dictionary<string, ClientLoadBalancerOptions> Clients { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The read timeout for <paramref name="serviceId"/> in ms: its own override, else <see cref="ReadTimeout"/>.</summary>
+    public int ReadTimeoutFor(string serviceId) =>
+        Clients.TryGetValue(serviceId, out var c) && c.ReadTimeout is { } t ? t : ReadTimeout;
+
     /// <summary>The rule for <paramref name="serviceId"/>: its own override, else <see cref="Rule"/>.</summary>
     public string RuleFor(string serviceId) =>
         Clients.TryGetValue(serviceId, out var c) && !string.IsNullOrWhiteSpace(c.Rule) ? c.Rule : Rule;
@@ -63,4 +67,11 @@ public sealed class ClientLoadBalancerOptions
 {
     /// <summary>Rule for this service (a <see cref="LoadBalancerRules"/> name). Default: the global rule.</summary>
     public string? Rule { get; set; }
+
+    /// <summary>
+    /// Read timeout for this service in ms (Ribbon's <c>{client}.ribbon.ReadTimeout</c>), e.g. longer for a service that
+    /// retries its own downstream calls; 0 = none. Default: the global <c>ReadTimeout</c>.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int? ReadTimeout { get; set; }
 }

@@ -78,4 +78,4 @@ internal static class RouteDefinitionReader
 }
 
 /// <summary>A route definition that cannot be turned into a working route; the message names the offending key.</summary>
-public sealed class RouteDefinitionException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class RouteDefinitionException(string message, Exception? inner = null) : InvalidOperationException(message, inner);

@@ -70,7 +70,7 @@ internal sealed class RouteFactory(
         var responseTimeout = Millis(metadata, "response-timeout") is { } rt
             ? (rt > 0 ? TimeSpan.FromMilliseconds(rt) : null)
             : o.HttpClient.ResponseTimeout > 0 ? TimeSpan.FromMilliseconds(o.HttpClient.ResponseTimeout)
-            : serviceId is not null && lb.ReadTimeout > 0 ? TimeSpan.FromMilliseconds(lb.ReadTimeout) : (TimeSpan?)null;
+            : serviceId is not null && lb.ReadTimeoutFor(serviceId) is > 0 and var readTimeout ? TimeSpan.FromMilliseconds(readTimeout) : (TimeSpan?)null;
         var connectTimeout = Millis(metadata, "connect-timeout") is { } ct and > 0 ? TimeSpan.FromMilliseconds(ct) : (TimeSpan?)null;
         var maxConcurrent = Millis(metadata, "max-concurrent-requests") is { } mc and > 0 ? (int)mc : (int?)null;
         var rule = metadata.TryGetValue("lb-rule", out var r) ? r : null;

@@ -1,3 +1,4 @@
+using Infrastructure.ServiceDefaults.Lifetime;
 using Infrastructure.Config.Client;
 using Infrastructure.Discovery.Client;
 using Infrastructure.Samples.Catalog.Products;
@@ -18,7 +19,7 @@ app.MapDefaultEndpoints();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapProducts();
-app.Run();
+return app.RunServer();
 
 /// <summary>Entry point, visible to WebApplicationFactory.</summary>
 public partial class Program;

@@ -30,6 +30,9 @@ internal static class LabCatalogue
                 ("Gateway__Discovery__Locator__Enabled", "true"),
                 // Idempotent calls that fail on one instance are tried on the next (Spring's Retry filter, GET only).
                 ("Gateway__DefaultFilters__0", "Retry=2"),
+                // The gateway waits 1 s per attempt by default (Ribbon's ReadTimeout); the order service retries its own
+                // catalog calls with a 1 s timeout each, so the hop in front of it must wait longer than all of them.
+                ("Gateway__LoadBalancer__Clients__order__ReadTimeout", "5000"),
                 ("Gateway__Security__Authority", plan.UrlOf("auth").ToString().TrimEnd('/')),
                 ("Gateway__RateLimiter__Redis", plan.Redis)),
         },

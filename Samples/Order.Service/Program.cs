@@ -1,3 +1,4 @@
+using Infrastructure.ServiceDefaults.Lifetime;
 using Infrastructure.Config.Client;
 using Infrastructure.Discovery.Client;
 using Infrastructure.Samples.Order.Catalog;
@@ -19,7 +20,7 @@ app.MapDefaultEndpoints();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapOrders();
-app.Run();
+return app.RunServer();
 
 /// <summary>Entry point, visible to WebApplicationFactory.</summary>
 public partial class Program;

@@ -45,7 +45,8 @@ public static class LoggingExtensions
               .Enrich.FromLogContext()
               .Enrich.WithProperty("Service", serviceName)
               .Enrich.WithProperty("InstanceId", ServiceIdentity.InstanceId)
-              .Enrich.With(new ConsumerEnricher());
+              .Enrich.With(new ConsumerEnricher())
+              .Filter.ByExcluding(Lifetime.StartupFailure.IsHostStartFailure);
             if (!TelemetryExtensions.IsTracingEnabled(configuration))
             {
                 // Spring's management.tracing.enabled=false: no trace context at all. ASP.NET Core starts a request

@@ -68,6 +68,41 @@ public sealed class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Starts the server as <see cref="StartAsync"/> does, expecting it to stop on its own (a start that fails); returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(
+        string projectFolder, IDictionary<string, string?> environment, TimeSpan? timeout = null)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.Combine(RepoPaths.Root, projectFolder),
+        };
+        psi.ArgumentList.Add(RepoPaths.ProjectDll(projectFolder));
+        psi.ArgumentList.Add("--urls");
+        psi.ArgumentList.Add($"http://127.0.0.1:{FreePort.Next()}");
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (k, v) in environment)
+        {
+            psi.Environment[k] = v;
+        }
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + projectFolder);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{projectFolder} was expected to stop on its own but still runs:\n{await stdout}{await stderr}");
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
     private async Task WaitReadyAsync(string path, TimeSpan timeout)
     {
         using var http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(2) };
