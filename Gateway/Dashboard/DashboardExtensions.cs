@@ -1,3 +1,4 @@
+using Infrastructure.ServiceDefaults.Options;
 using Infrastructure.Gateway.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -17,7 +18,7 @@ public static class DashboardExtensions
     public static IHostApplicationBuilder AddGatewayDashboard(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.SectionName).ValidateSettings(DashboardOptions.SectionName).ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<DashboardMetrics>();
         services.AddSingleton<RegistryView>();
