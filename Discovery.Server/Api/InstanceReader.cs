@@ -9,6 +9,8 @@ namespace Infrastructure.Discovery.Server.Api;
 /// <summary>Reads a registration body (<c>{"instance":{...}}</c> or <c>&lt;instance&gt;</c>) tolerantly, as Eureka's codecs do, and validates it.</summary>
 internal static class InstanceReader
 {
+    /// <summary>Deepest element nesting read from an XML body; a registration needs 4.</summary>
+    public const int MaxXmlDepth = 32;
     private const int DefaultPort = 7001;
     private const int DefaultSecurePort = 7002;
     // Longer names and addresses are accepted (Eureka has no limit) but worth a warning.
@@ -28,8 +30,60 @@ internal static class InstanceReader
     /// <summary>Reads one instance element of a JSON document (used when syncing from a peer's <c>/apps</c>).</summary>
     public static InstanceInfo? FromJsonElement(JsonElement instance, long now, out string? error)
     {
+        if (!IsDecodable(instance))
+        {
+            error = UndecodableText;
+            return null;
+        }
         var raw = FromJson(instance, out error);
         return raw is null ? null : Validate(raw, now, out error, null);
+    }
+
+    /// <summary>The 400 message for JSON whose strings are not Unicode text.</summary>
+    public const string UndecodableText = "Malformed JSON: a string or name is not valid UTF-8 or has an unpaired surrogate escape (\\uD800)";
+
+    /// <summary>
+    /// Whether every string and property name in <paramref name="e"/> decodes to valid UTF-16. The parser accepts
+    /// invalid UTF-8 inside strings and escaped unpaired surrogates, and only fails when a string is read; checking up
+    /// front turns that into a 400 before anything is applied instead of a 500 halfway through.
+    /// </summary>
+    public static bool IsDecodable(JsonElement e)
+    {
+        try
+        {
+            Decode(e);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    // Recursion is bounded by the reader's MaxDepth.
+    private static void Decode(JsonElement e)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var p in e.EnumerateObject())
+                {
+                    _ = p.Name;
+                    Decode(p.Value);
+                }
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in e.EnumerateArray())
+                {
+                    Decode(item);
+                }
+                break;
+            case JsonValueKind.String:
+                _ = e.GetString();
+                break;
+            default:
+                break;
+        }
     }
 
     private static bool IsXml(ReadOnlySpan<byte> body, string? contentType)
@@ -62,6 +116,11 @@ internal static class InstanceReader
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16, CommentHandling = JsonCommentHandling.Skip });
             using var doc = JsonDocument.ParseValue(ref reader);
             var root = doc.RootElement;
+            if (!IsDecodable(root))
+            {
+                error = UndecodableText;
+                return null;
+            }
             if (root.ValueKind != JsonValueKind.Object)
             {
                 error = "Malformed registration: expected a JSON object {\"instance\":{...}}";
@@ -173,15 +232,22 @@ internal static class InstanceReader
     {
         error = null;
         XElement root;
+        var bytes = body.ToArray();
         try
         {
-            using var ms = new MemoryStream(body.ToArray());
-            using var reader = XmlReader.Create(ms, new XmlReaderSettings
+            // A first pass bounds the nesting before a tree is built: deep documents cost memory and stack later on.
+            using (var scan = CreateXmlReader(bytes))
             {
-                DtdProcessing = DtdProcessing.Prohibit,
-                XmlResolver = null,
-                MaxCharactersFromEntities = 0,
-            });
+                while (scan.Read())
+                {
+                    if (scan.Depth > MaxXmlDepth)
+                    {
+                        error = $"Malformed XML: nested deeper than {MaxXmlDepth} elements";
+                        return null;
+                    }
+                }
+            }
+            using var reader = CreateXmlReader(bytes);
             root = XElement.Load(reader);
         }
         catch (XmlException ex)
@@ -236,6 +302,15 @@ internal static class InstanceReader
         }
         return r;
     }
+
+    // No DTD at all (so no entity expansion, external or internal: XXE and "billion laughs" fail at the DOCTYPE), no resolver.
+    private static XmlReader CreateXmlReader(byte[] body) => XmlReader.Create(new MemoryStream(body), new XmlReaderSettings
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        MaxCharactersFromEntities = 0,
+        CloseInput = true,
+    });
 
     private static Dictionary<string, string> XmlMap(XElement e) =>
         e.Elements().GroupBy(c => XmlConvert.DecodeName(c.Name.LocalName), StringComparer.Ordinal)
