@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Infrastructure.Discovery.Server.Api;
 
 /// <summary>Eureka's REST operations, served under both <c>/eureka/</c> (Spring Cloud) and <c>/eureka/v2/</c> (Netflix).</summary>
-internal static class EurekaApi
+internal static partial class EurekaApi
 {
     /// <summary>Header marking a call that a peer replicated to us; such calls are applied but not forwarded again.</summary>
     public const string ReplicationHeader = "x-netflix-discovery-replication";
@@ -37,7 +37,7 @@ internal static class EurekaApi
 
     private static async Task<IResult> RegisterAsync(
         string app, HttpContext ctx, InstanceRegistry registry, IPeerReplicator replicator,
-        IOptionsMonitor<EurekaServerOptions> options, TimeProvider time)
+        IOptionsMonitor<EurekaServerOptions> options, TimeProvider time, ILoggerFactory loggers)
     {
         if (app.Equals("delta", StringComparison.OrdinalIgnoreCase))
         {
@@ -53,7 +53,8 @@ internal static class EurekaApi
         {
             return BadRequest("Missing request body: expected {\"instance\":{...}} or <instance>");
         }
-        var info = InstanceReader.TryRead(body, ctx.Request.ContentType, time.GetUtcNow().ToUnixTimeMilliseconds(), out var error);
+        var warnings = new List<string>();
+        var info = InstanceReader.TryRead(body, ctx.Request.ContentType, time.GetUtcNow().ToUnixTimeMilliseconds(), out var error, warnings);
         if (info is null)
         {
             return BadRequest(error ?? "Invalid instance");
@@ -61,6 +62,11 @@ internal static class EurekaApi
         if (!info.App.Equals(app, StringComparison.OrdinalIgnoreCase))
         {
             return BadRequest($"Mismatched appName, expecting {app.ToUpperInvariant()} but was {info.App}");
+        }
+        if (warnings.Count > 0)
+        {
+            // Eureka accepts these, so we do too; the warning is for whoever reads the logs wondering about the instance.
+            LogAcceptedWithWarnings(loggers.CreateLogger(typeof(EurekaApi)), info.App, info.InstanceId, string.Join("; ", warnings));
         }
         var isReplication = IsReplication(ctx);
         registry.Register(info, isReplication);
@@ -262,6 +268,9 @@ internal static class EurekaApi
         }
         return ms.ToArray();
     }
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Registered {App}/{InstanceId} as Eureka would, but: {Warnings}")]
+    private static partial void LogAcceptedWithWarnings(ILogger logger, string app, string instanceId, string warnings);
 
     private sealed class BytesResult(byte[] bytes, string contentType, int statusCode) : IResult
     {

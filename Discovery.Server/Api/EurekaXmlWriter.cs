@@ -18,8 +18,8 @@ internal static class EurekaXmlWriter
     public static byte[] Applications(ApplicationsView apps) => Write(w =>
     {
         w.WriteStartElement("applications");
-        w.WriteElementString("versions__delta", apps.Version.ToString(CultureInfo.InvariantCulture));
-        w.WriteElementString("apps__hashcode", apps.AppsHashCode);
+        Element(w, "versions__delta", apps.Version.ToString(CultureInfo.InvariantCulture));
+        Element(w, "apps__hashcode", apps.AppsHashCode);
         foreach (var app in apps.Applications)
         {
             WriteApplication(w, app);
@@ -34,7 +34,7 @@ internal static class EurekaXmlWriter
     private static void WriteApplication(XmlWriter w, ApplicationView app)
     {
         w.WriteStartElement("application");
-        w.WriteElementString("name", app.Name);
+        Element(w, "name", app.Name);
         foreach (var i in app.Instances)
         {
             WriteInstance(w, i);
@@ -46,26 +46,26 @@ internal static class EurekaXmlWriter
     {
         var i = ri.Info;
         w.WriteStartElement("instance");
-        w.WriteElementString("instanceId", i.InstanceId);
-        w.WriteElementString("hostName", i.HostName);
-        w.WriteElementString("app", i.App);
+        Element(w, "instanceId", i.InstanceId);
+        Element(w, "hostName", i.HostName);
+        Element(w, "app", i.App);
         if (i.AppGroupName is not null)
         {
-            w.WriteElementString("appGroupName", i.AppGroupName);
+            Element(w, "appGroupName", i.AppGroupName);
         }
-        w.WriteElementString("ipAddr", i.IpAddr);
+        Element(w, "ipAddr", i.IpAddr);
         if (i.Sid is not null and not "na" and not "unknown")
         {
-            w.WriteElementString("sid", i.Sid);
+            Element(w, "sid", i.Sid);
         }
-        w.WriteElementString("status", i.Status.ToString());
-        w.WriteElementString("overriddenstatus", i.OverriddenStatus.ToString());
+        Element(w, "status", i.Status.ToString());
+        Element(w, "overriddenstatus", i.OverriddenStatus.ToString());
         WritePort(w, "port", i.Port, i.PortEnabled);
         WritePort(w, "securePort", i.SecurePort, i.SecurePortEnabled);
-        w.WriteElementString("countryId", i.CountryId.ToString(CultureInfo.InvariantCulture));
+        Element(w, "countryId", i.CountryId.ToString(CultureInfo.InvariantCulture));
         w.WriteStartElement("dataCenterInfo");
-        w.WriteAttributeString("class", i.DataCenterClass);
-        w.WriteElementString("name", i.DataCenterName);
+        w.WriteAttributeString("class", XmlSafe(i.DataCenterClass));
+        Element(w, "name", i.DataCenterName);
         if (i.DataCenterMetadata.Count > 0)
         {
             WriteMap(w, i.DataCenterMetadata);
@@ -86,12 +86,12 @@ internal static class EurekaXmlWriter
         Optional(w, "secureHealthCheckUrl", i.SecureHealthCheckUrl);
         Optional(w, "vipAddress", i.VipAddress);
         Optional(w, "secureVipAddress", i.SecureVipAddress);
-        w.WriteElementString("isCoordinatingDiscoveryServer", i.IsCoordinatingDiscoveryServer ? "true" : "false");
+        Element(w, "isCoordinatingDiscoveryServer", i.IsCoordinatingDiscoveryServer ? "true" : "false");
         Number(w, "lastUpdatedTimestamp", i.LastUpdatedTimestamp);
         Number(w, "lastDirtyTimestamp", i.LastDirtyTimestamp);
         if (i.ActionType is { } action)
         {
-            w.WriteElementString("actionType", action.ToString());
+            Element(w, "actionType", action.ToString());
         }
         Optional(w, "asgName", i.AsgName);
         w.WriteEndElement();
@@ -110,8 +110,13 @@ internal static class EurekaXmlWriter
         w.WriteStartElement("metadata");
         foreach (var (k, v) in map)
         {
+            // XML has no element with an empty name; such a key (JSON allows it) is served in JSON only.
+            if (k.Length == 0)
+            {
+                continue;
+            }
             // Metadata keys become element names; a key that is not a valid XML name is encoded, not dropped.
-            w.WriteElementString(XmlConvert.EncodeLocalName(k), v);
+            Element(w, XmlConvert.EncodeLocalName(XmlSafe(k)), v);
         }
         w.WriteEndElement();
     }
@@ -119,12 +124,65 @@ internal static class EurekaXmlWriter
     private static void Number(XmlWriter w, string name, long value) =>
         w.WriteElementString(name, value.ToString(CultureInfo.InvariantCulture));
 
+    private static void Element(XmlWriter w, string name, string value) => w.WriteElementString(name, XmlSafe(value));
+
     private static void Optional(XmlWriter w, string name, string? value)
     {
         if (value is not null)
         {
-            w.WriteElementString(name, value);
+            Element(w, name, value);
         }
+    }
+
+    /// <summary>
+    /// <paramref name="value"/> with every character XML 1.0 cannot carry (C0 controls other than tab, CR and LF,
+    /// U+FFFE/U+FFFF, unpaired surrogates) replaced by U+FFFD; the same instance when there is none.
+    /// </summary>
+    /// <remarks>
+    /// Eureka accepts such characters (an escaped <c>\u0001</c> is valid JSON), so they are stored and served exactly in
+    /// JSON. XML cannot carry them at all, not even as character references, and writing one throws: replacing them
+    /// here keeps one registration from breaking the XML view (and the cache refresh built on it) for every client.
+    /// </remarks>
+    internal static string XmlSafe(string value)
+    {
+        var i = FirstInvalid(value);
+        if (i < 0)
+        {
+            return value;
+        }
+        var chars = value.ToCharArray();
+        for (; i < chars.Length; i++)
+        {
+            if (XmlConvert.IsXmlChar(chars[i]))
+            {
+                continue;
+            }
+            if (i + 1 < chars.Length && XmlConvert.IsXmlSurrogatePair(chars[i + 1], chars[i]))
+            {
+                i++;
+                continue;
+            }
+            chars[i] = '\uFFFD';
+        }
+        return new string(chars);
+    }
+
+    private static int FirstInvalid(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (XmlConvert.IsXmlChar(value[i]))
+            {
+                continue;
+            }
+            if (i + 1 < value.Length && XmlConvert.IsXmlSurrogatePair(value[i + 1], value[i]))
+            {
+                i++;
+                continue;
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static byte[] Write(Action<XmlWriter> body)

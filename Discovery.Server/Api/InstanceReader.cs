@@ -9,26 +9,81 @@ namespace Infrastructure.Discovery.Server.Api;
 /// <summary>Reads a registration body (<c>{"instance":{...}}</c> or <c>&lt;instance&gt;</c>) tolerantly, as Eureka's codecs do, and validates it.</summary>
 internal static class InstanceReader
 {
-    public const int MaxRenewalIntervalInSecs = 3600;
-    public const int MaxDurationInSecs = 86_400;
-    private const int MaxFieldLength = 4096;
+    /// <summary>Deepest element nesting read from an XML body; a registration needs 4.</summary>
+    public const int MaxXmlDepth = 32;
+    private const int DefaultPort = 7001;
+    private const int DefaultSecurePort = 7002;
+    // Longer names and addresses are accepted (Eureka has no limit) but worth a warning.
+    private const int LongFieldLength = 4096;
 
-    /// <summary>Parses and validates; on failure returns null and a message suitable for a 400 body.</summary>
-    public static InstanceInfo? TryRead(ReadOnlySpan<byte> body, string? contentType, long now, out string? error)
+    /// <summary>Parses and validates; on failure returns null and a message suitable for a 400 body. What was accepted but looks wrong goes to <paramref name="warnings"/>.</summary>
+    public static InstanceInfo? TryRead(ReadOnlySpan<byte> body, string? contentType, long now, out string? error, ICollection<string>? warnings = null)
     {
         if (body.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
         {
             body = body[3..];
         }
         var raw = IsXml(body, contentType) ? ReadXml(body, out error) : ReadJson(body, out error);
-        return raw is null ? null : Validate(raw, now, out error);
+        return raw is null ? null : Validate(raw, now, out error, warnings);
     }
 
     /// <summary>Reads one instance element of a JSON document (used when syncing from a peer's <c>/apps</c>).</summary>
     public static InstanceInfo? FromJsonElement(JsonElement instance, long now, out string? error)
     {
+        if (!IsDecodable(instance))
+        {
+            error = UndecodableText;
+            return null;
+        }
         var raw = FromJson(instance, out error);
-        return raw is null ? null : Validate(raw, now, out error);
+        return raw is null ? null : Validate(raw, now, out error, null);
+    }
+
+    /// <summary>The 400 message for JSON whose strings are not Unicode text.</summary>
+    public const string UndecodableText = "Malformed JSON: a string or name is not valid UTF-8 or has an unpaired surrogate escape (\\uD800)";
+
+    /// <summary>
+    /// Whether every string and property name in <paramref name="e"/> decodes to valid UTF-16. The parser accepts
+    /// invalid UTF-8 inside strings and escaped unpaired surrogates, and only fails when a string is read; checking up
+    /// front turns that into a 400 before anything is applied instead of a 500 halfway through.
+    /// </summary>
+    public static bool IsDecodable(JsonElement e)
+    {
+        try
+        {
+            Decode(e);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    // Recursion is bounded by the reader's MaxDepth.
+    private static void Decode(JsonElement e)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var p in e.EnumerateObject())
+                {
+                    _ = p.Name;
+                    Decode(p.Value);
+                }
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in e.EnumerateArray())
+                {
+                    Decode(item);
+                }
+                break;
+            case JsonValueKind.String:
+                _ = e.GetString();
+                break;
+            default:
+                break;
+        }
     }
 
     private static bool IsXml(ReadOnlySpan<byte> body, string? contentType)
@@ -61,6 +116,11 @@ internal static class InstanceReader
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16, CommentHandling = JsonCommentHandling.Skip });
             using var doc = JsonDocument.ParseValue(ref reader);
             var root = doc.RootElement;
+            if (!IsDecodable(root))
+            {
+                error = UndecodableText;
+                return null;
+            }
             if (root.ValueKind != JsonValueKind.Object)
             {
                 error = "Malformed registration: expected a JSON object {\"instance\":{...}}";
@@ -172,15 +232,22 @@ internal static class InstanceReader
     {
         error = null;
         XElement root;
+        var bytes = body.ToArray();
         try
         {
-            using var ms = new MemoryStream(body.ToArray());
-            using var reader = XmlReader.Create(ms, new XmlReaderSettings
+            // A first pass bounds the nesting before a tree is built: deep documents cost memory and stack later on.
+            using (var scan = CreateXmlReader(bytes))
             {
-                DtdProcessing = DtdProcessing.Prohibit,
-                XmlResolver = null,
-                MaxCharactersFromEntities = 0,
-            });
+                while (scan.Read())
+                {
+                    if (scan.Depth > MaxXmlDepth)
+                    {
+                        error = $"Malformed XML: nested deeper than {MaxXmlDepth} elements";
+                        return null;
+                    }
+                }
+            }
+            using var reader = CreateXmlReader(bytes);
             root = XElement.Load(reader);
         }
         catch (XmlException ex)
@@ -236,13 +303,27 @@ internal static class InstanceReader
         return r;
     }
 
+    // No DTD at all (so no entity expansion, external or internal: XXE and "billion laughs" fail at the DOCTYPE), no resolver.
+    private static XmlReader CreateXmlReader(byte[] body) => XmlReader.Create(new MemoryStream(body), new XmlReaderSettings
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        MaxCharactersFromEntities = 0,
+        CloseInput = true,
+    });
+
     private static Dictionary<string, string> XmlMap(XElement e) =>
         e.Elements().GroupBy(c => XmlConvert.DecodeName(c.Name.LocalName), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
 
-    private static InstanceInfo? Validate(RawInstance r, long now, out string? error)
+    /// <summary>
+    /// Eureka's rules: a value that both of its codecs (JSON and XML) accept is accepted with the meaning Eureka gives
+    /// it, and anything odd about it only becomes a warning; a value that one of them cannot read is refused.
+    /// </summary>
+    private static InstanceInfo? Validate(RawInstance r, long now, out string? error, ICollection<string>? warnings)
     {
         error = null;
+        // Eureka answers 400 for these in its resource: without them the instance cannot be named or reached.
         if (string.IsNullOrWhiteSpace(r.App))
         {
             error = "Missing appName";
@@ -258,59 +339,58 @@ internal static class InstanceReader
             error = "Missing ipAddr";
             return null;
         }
-        if (!r.HasPort || string.IsNullOrWhiteSpace(r.Port))
+        if (r.App.Trim().Equals("delta", StringComparison.OrdinalIgnoreCase))
         {
-            error = "Missing port";
+            // /apps/delta is the delta resource, so Eureka can never serve an application of that name.
+            error = "'delta' is reserved and cannot be an application name";
             return null;
         }
         foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[("app", r.App), ("hostName", r.HostName), ("ipAddr", r.IpAddr), ("instanceId", r.InstanceId), ("vipAddress", r.VipAddress)])
         {
-            if (value is { Length: > MaxFieldLength })
+            if (value is { Length: > LongFieldLength })
             {
-                error = $"Field {name} is longer than {MaxFieldLength} characters";
-                return null;
+                warnings?.Add($"{name} is {value.Length} characters long");
             }
         }
-        if (r.App.Equals("delta", StringComparison.OrdinalIgnoreCase))
+        var port = DefaultPort;
+        if (!r.HasPort || string.IsNullOrWhiteSpace(r.Port))
         {
-            error = "'delta' is reserved and cannot be an application name";
-            return null;
+            warnings?.Add($"no port given; Eureka's default {DefaultPort} applies");
         }
-        if (!TryPort(r.Port, "port", out var port, ref error) || !TryBool(r.PortEnabled, true, "port.@enabled", out var portEnabled, ref error))
-        {
-            return null;
-        }
-        var securePort = 7002;
-        if (r.SecurePort is not null && !TryPort(r.SecurePort, "securePort", out securePort, ref error))
+        else if (!TryPort(r.Port, "port", out port, ref error, warnings))
         {
             return null;
         }
-        if (!TryBool(r.SecurePortEnabled, false, "securePort.@enabled", out var securePortEnabled, ref error))
+        var securePort = DefaultSecurePort;
+        if (!string.IsNullOrWhiteSpace(r.SecurePort) && !TryPort(r.SecurePort, "securePort", out securePort, ref error, warnings))
         {
             return null;
         }
-        if (!TryLease(r.RenewalIntervalInSecs, "renewalIntervalInSecs", InstanceInfo.DefaultRenewalIntervalInSecs, MaxRenewalIntervalInSecs, out var renewal, ref error)
-            || !TryLease(r.DurationInSecs, "durationInSecs", InstanceInfo.DefaultDurationInSecs, MaxDurationInSecs, out var duration, ref error))
+        var portEnabled = Flag(r.PortEnabled, true, "port.@enabled", warnings);
+        var securePortEnabled = Flag(r.SecurePortEnabled, false, "securePort.@enabled", warnings);
+        if (!TryLease(r.RenewalIntervalInSecs, "renewalIntervalInSecs", InstanceInfo.DefaultRenewalIntervalInSecs, out var renewal, ref error)
+            || !TryLease(r.DurationInSecs, "durationInSecs", InstanceInfo.DefaultDurationInSecs, out var duration, ref error))
         {
             return null;
         }
         if (duration < renewal)
         {
-            error = $"leaseInfo.durationInSecs ({duration}) must not be shorter than leaseInfo.renewalIntervalInSecs ({renewal})";
-            return null;
+            // Eureka registers it and evicts it when the lease runs out between two renewals; so do we.
+            warnings?.Add($"leaseInfo.durationInSecs ({duration}) is shorter than leaseInfo.renewalIntervalInSecs ({renewal}): the lease will expire between renewals");
         }
         var countryId = 1;
-        if (r.CountryId is not null && !int.TryParse(r.CountryId, NumberStyles.Integer, CultureInfo.InvariantCulture, out countryId))
+        if (!string.IsNullOrWhiteSpace(r.CountryId) && !int.TryParse(r.CountryId.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out countryId))
         {
-            error = "countryId must be an integer";
+            error = $"countryId must be an integer, got '{r.CountryId}'";
             return null;
         }
         long dirty = now;
         if (!string.IsNullOrWhiteSpace(r.LastDirtyTimestamp)
-            && (!long.TryParse(r.LastDirtyTimestamp, NumberStyles.Integer, CultureInfo.InvariantCulture, out dirty) || dirty < 0))
+            && !long.TryParse(r.LastDirtyTimestamp.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out dirty))
         {
-            error = "lastDirtyTimestamp must be a non-negative integer (Unix ms)";
-            return null;
+            // Both Eureka codecs accept it (JSON reads 0, XML keeps the registration time): "not set".
+            warnings?.Add($"lastDirtyTimestamp '{r.LastDirtyTimestamp}' is not a number; the registration time applies");
+            dirty = now;
         }
         if (dirty == 0)
         {
@@ -350,45 +430,50 @@ internal static class InstanceReader
         };
     }
 
-    private static bool TryPort(string? text, string name, out int port, ref string? error)
+    /// <summary>Any 32-bit integer, as Eureka stores it; one outside 0–65535 is only warned about. Not a number: refused (Eureka's XML codec fails on it).</summary>
+    private static bool TryPort(string text, string name, out int port, ref string? error, ICollection<string>? warnings)
     {
-        if (!int.TryParse(text?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out port) || port < 0 || port > 65535)
+        if (!int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out port))
         {
-            error = $"{name} must be an integer between 0 and 65535, got '{text}'";
+            error = $"{name} must be an integer, got '{text}'";
             return false;
+        }
+        if (port is < 0 or > 65535)
+        {
+            warnings?.Add($"{name} {port} is outside 0-65535");
         }
         return true;
     }
 
-    private static bool TryBool(string? text, bool fallback, string name, out bool value, ref string? error)
+    /// <summary>true/false in any case; anything else is the port's default, as Eureka's XML codec reads it.</summary>
+    private static bool Flag(string? text, bool fallback, string name, ICollection<string>? warnings)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+        if (bool.TryParse(text.Trim(), out var value))
+        {
+            return value;
+        }
+        warnings?.Add($"{name} '{text}' is neither true nor false; {(fallback ? "true" : "false")} applies");
+        return fallback;
+    }
+
+    /// <summary>Eureka's <c>LeaseInfo</c>: a 32-bit integer (its JSON codec refuses anything else), and 0 or less means the default.</summary>
+    private static bool TryLease(string? text, string name, int fallback, out int value, ref string? error)
     {
         value = fallback;
         if (string.IsNullOrWhiteSpace(text))
         {
             return true;
         }
-        if (!bool.TryParse(text.Trim(), out value))
+        if (!int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed))
         {
-            error = $"{name} must be true or false, got '{text}'";
+            error = $"leaseInfo.{name} must be a 32-bit integer, got '{text}'";
             return false;
         }
-        return true;
-    }
-
-    private static bool TryLease(string? text, string name, int fallback, int max, out int value, ref string? error)
-    {
-        value = fallback;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return true;
-        }
-        if (!long.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) || parsed < 0 || parsed > max)
-        {
-            error = $"leaseInfo.{name} must be an integer between 1 and {max}, got '{text}'";
-            return false;
-        }
-        // Eureka treats 0 as "not set" and applies the default.
-        value = parsed == 0 ? fallback : (int)parsed;
+        value = parsed <= 0 ? fallback : parsed;
         return true;
     }
 

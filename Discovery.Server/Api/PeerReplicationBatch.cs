@@ -33,6 +33,11 @@ internal static class PeerReplicationBatch
         }
         using (doc)
         {
+            // Checked for the whole batch first, so a bad string in item 5 cannot leave items 1-4 applied and answer 500.
+            if (!InstanceReader.IsDecodable(doc.RootElement))
+            {
+                return EurekaApi.BadRequest(InstanceReader.UndecodableText);
+            }
             if (doc.RootElement.ValueKind != JsonValueKind.Object
                 || !doc.RootElement.TryGetProperty("replicationList", out var list)
                 || list.ValueKind != JsonValueKind.Array)

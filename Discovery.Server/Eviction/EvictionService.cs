@@ -1,4 +1,5 @@
 using Infrastructure.Discovery.Server.Registry;
+using Infrastructure.ServiceDefaults.Lifetime;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Discovery.Server.Eviction;
@@ -12,8 +13,10 @@ internal sealed partial class EvictionService(
     ILogger<EvictionService> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
-        Every(() => options.CurrentValue.EvictionIntervalTimerInMs, EvictOnce, stoppingToken),
-        Every(() => options.CurrentValue.RenewalThresholdUpdateIntervalMs, registry.UpdateRenewalThreshold, stoppingToken));
+        BackgroundLoop.RunEveryAsync("eviction", () => TimeSpan.FromMilliseconds(options.CurrentValue.EvictionIntervalTimerInMs),
+            EvictOnce, time, logger, stoppingToken),
+        BackgroundLoop.RunEveryAsync("renewal-threshold", () => TimeSpan.FromMilliseconds(options.CurrentValue.RenewalThresholdUpdateIntervalMs),
+            registry.UpdateRenewalThreshold, time, logger, stoppingToken));
 
     /// <summary>One eviction pass: logs what went, or that self-preservation held it back.</summary>
     public void EvictOnce()
@@ -30,22 +33,6 @@ internal sealed partial class EvictionService(
         {
             metrics.Evicted(evicted.Info.App);
             LogEvicted(logger, evicted.Info.App, evicted.Info.InstanceId);
-        }
-    }
-
-    private async Task Every(Func<int> intervalMs, Action work, CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(intervalMs()), time, ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            work();
         }
     }
 

@@ -24,13 +24,23 @@ internal static class InstanceStatusParser
     public static InstanceStatus ParseOrUnknown(string? value) =>
         TryParse(value, out var s) ? s : InstanceStatus.UNKNOWN;
 
+    /// <summary>A status name in any case, as Eureka's <c>InstanceStatus.toEnum</c>; not Enum.TryParse, which also takes numbers and "UP,DOWN".</summary>
     public static bool TryParse(string? value, out InstanceStatus status)
     {
         status = InstanceStatus.UNKNOWN;
-        if (string.IsNullOrWhiteSpace(value) || value.Any(char.IsDigit))
+        if (value is null)
         {
             return false;
         }
-        return Enum.TryParse(value.Trim(), ignoreCase: true, out status) && Enum.IsDefined(status);
+        var name = value.Trim();
+        foreach (var candidate in Enum.GetValues<InstanceStatus>())
+        {
+            if (string.Equals(candidate.ToString(), name, StringComparison.OrdinalIgnoreCase))
+            {
+                status = candidate;
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -1,3 +1,4 @@
+using Infrastructure.ServiceDefaults.Lifetime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -8,25 +9,12 @@ internal sealed class RegistryMaintenanceService(
     InstanceRegistry registry,
     ResponseCache cache,
     TimeProvider time,
-    IOptionsMonitor<EurekaServerOptions> options) : BackgroundService
+    IOptionsMonitor<EurekaServerOptions> options,
+    ILogger<RegistryMaintenanceService> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
-        Every(() => options.CurrentValue.DeltaRetentionTimerIntervalInMs, registry.PruneRecentlyChanged, stoppingToken),
-        Every(() => options.CurrentValue.ResponseCacheUpdateIntervalMs, cache.RefreshReadOnly, stoppingToken));
-
-    private async Task Every(Func<int> intervalMs, Action work, CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(intervalMs()), time, ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            work();
-        }
-    }
+        BackgroundLoop.RunEveryAsync("delta-retention", () => TimeSpan.FromMilliseconds(options.CurrentValue.DeltaRetentionTimerIntervalInMs),
+            registry.PruneRecentlyChanged, time, logger, stoppingToken),
+        BackgroundLoop.RunEveryAsync("response-cache-refresh", () => TimeSpan.FromMilliseconds(options.CurrentValue.ResponseCacheUpdateIntervalMs),
+            cache.RefreshReadOnly, time, logger, stoppingToken));
 }

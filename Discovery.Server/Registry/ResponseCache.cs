@@ -81,9 +81,22 @@ internal sealed class ResponseCache
     /// <summary>Copies changed read-write payloads into the read-only cache (Eureka's cache-fill timer task).</summary>
     public void RefreshReadOnly()
     {
+        List<Exception>? failures = null;
         foreach (var key in _readOnly.Keys)
         {
-            var current = GetReadWrite(key);
+            byte[]? current;
+            try
+            {
+                current = GetReadWrite(key);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // One payload that cannot be built must neither stop the others from refreshing nor stay frozen in
+                // the read-only cache; dropping it sends readers to the read-write path, where the failure is visible.
+                _readOnly.TryRemove(key, out _);
+                (failures ??= []).Add(ex);
+                continue;
+            }
             if (current is null)
             {
                 _readOnly.TryRemove(key, out _);
@@ -92,6 +105,10 @@ internal sealed class ResponseCache
             {
                 _readOnly[key] = current;
             }
+        }
+        if (failures is not null)
+        {
+            throw new AggregateException("Some cached payloads could not be refreshed", failures);
         }
     }
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Infrastructure.Discovery.Server.Api;
 using Infrastructure.Discovery.Server.Registry;
+using Infrastructure.ServiceDefaults.Lifetime;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -128,19 +129,9 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
         }
     });
 
-    private async Task RunWorkerAsync(PeerNode peer, CancellationToken ct)
-    {
-        try
-        {
-            await foreach (var task in peer.Queue.Reader.ReadAllAsync(ct))
-            {
-                await SendWithRetriesAsync(peer, task, ct);
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-    }
+    private Task RunWorkerAsync(PeerNode peer, CancellationToken ct) =>
+        BackgroundLoop.RunForEachAsync($"replication to {peer.ServiceUrl}", peer.Queue.Reader.ReadAllAsync(ct),
+            (task, c) => SendWithRetriesAsync(peer, task, c), _logger, ct);
 
     private async Task SendWithRetriesAsync(PeerNode peer, ReplicationTask task, CancellationToken ct)
     {
@@ -180,8 +171,8 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
     private async Task AdoptPeerCopyAsync(HttpResponseMessage response, CancellationToken ct)
     {
         using var doc = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(ct));
-        if (doc.RootElement.TryGetProperty("instance", out var e)
-            && InstanceReader.FromJsonElement(e, _time.GetUtcNow().ToUnixTimeMilliseconds(), out _) is { } info)
+        if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("instance", out var e)
+            && e.ValueKind == JsonValueKind.Object && InstanceReader.FromJsonElement(e, _time.GetUtcNow().ToUnixTimeMilliseconds(), out _) is { } info)
         {
             _registry.Register(info, isReplication: true);
         }
@@ -266,6 +257,13 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
                 {
                     peer.Failed(_time.GetUtcNow(), ex.Message);
                 }
+                catch (Exception ex) when (!ct.IsCancellationRequested)
+                {
+                    // Anything else is a bug or a payload we did not foresee: say so loudly, then try the next peer
+                    // instead of letting the exception end the hosted service (which would stop the whole server).
+                    peer.Failed(_time.GetUtcNow(), ex.Message);
+                    LogSyncFailed(_logger, ex, peer.ServiceUrl);
+                }
             }
         }
     }
@@ -273,7 +271,9 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
     private int ApplyFullRegistry(byte[] payload)
     {
         using var doc = JsonDocument.Parse(payload);
-        if (!doc.RootElement.TryGetProperty("applications", out var apps) || !apps.TryGetProperty("application", out var list))
+        if (doc.RootElement.ValueKind != JsonValueKind.Object
+            || !doc.RootElement.TryGetProperty("applications", out var apps) || apps.ValueKind != JsonValueKind.Object
+            || !apps.TryGetProperty("application", out var list))
         {
             return 0;
         }
@@ -281,13 +281,13 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
         var count = 0;
         foreach (var app in AsArray(list))
         {
-            if (!app.TryGetProperty("instance", out var instances))
+            if (app.ValueKind != JsonValueKind.Object || !app.TryGetProperty("instance", out var instances))
             {
                 continue;
             }
             foreach (var e in AsArray(instances))
             {
-                if (InstanceReader.FromJsonElement(e, now, out _) is { } info)
+                if (e.ValueKind == JsonValueKind.Object && InstanceReader.FromJsonElement(e, now, out _) is { } info)
                 {
                     _registry.Register(info, isReplication: true);
                     count++;
@@ -308,4 +308,7 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Synced {Count} instances from {Peer}")]
     private static partial void LogSynced(ILogger logger, int count, Uri peer);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "Registry sync from {Peer} failed")]
+    private static partial void LogSyncFailed(ILogger logger, Exception exception, Uri peer);
 }
