@@ -1,3 +1,4 @@
+using Infrastructure.ServiceDefaults.Configuration;
 using Infrastructure.ServiceDefaults.Health;
 using Infrastructure.ServiceDefaults.Lifetime;
 using Infrastructure.ServiceDefaults.Logging;
@@ -12,9 +13,10 @@ namespace Infrastructure.ServiceDefaults;
 /// <summary>What every server and sample shares: logging, tracing, metrics, health, graceful shutdown.</summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Adds Serilog, OpenTelemetry (traces + metrics), health checks and shutdown defaults.</summary>
+    /// <summary>Adds Spring-style environment variables, Serilog, OpenTelemetry (traces + metrics), health checks and shutdown defaults.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        builder.Configuration.AddSpringEnvironmentVariables();
         builder.AddDefaultLogging();
         builder.AddDefaultTelemetry();
         builder.Services.AddHealthChecks();

@@ -12,9 +12,11 @@ internal static class SecurityExtensions
     public static WebApplicationBuilder AddConfigSecurity(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section)
+            .PostConfigure(o => AddSpringBootUser(o, builder.Configuration))
             .Validate(o => o.Users.All(u => u.Username.Length > 0 && u.Password.Length > 0), "ConfigServer:Security:Users entries need a Username and a Password")
             .ValidateOnStart();
         var options = builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+        AddSpringBootUser(options, builder.Configuration);
         var enabled = options.Enabled ?? !builder.Environment.IsDevelopment();
 
         var auth = builder.Services.AddAuthentication(Selector)
@@ -49,5 +51,20 @@ internal static class SecurityExtensions
             return;
         }
         p.RequireAuthenticatedUser().RequireAssertion(ctx => anyScope.Any(s => ConfigPolicies.HasScope(ctx.User, s)));
+    }
+
+    /// <summary>
+    /// Spring Boot's single user (<c>spring.security.user.name</c> / <c>.password</c>, e.g. <c>SPRING_SECURITY_USER_NAME</c>), the
+    /// way a Spring Cloud Config Server is usually secured: it may read and change configuration, as it may all of Spring's.
+    /// </summary>
+    private static void AddSpringBootUser(SecurityOptions options, IConfiguration configuration)
+    {
+        var name = configuration["Spring:Security:User:Name"];
+        var password = configuration["Spring:Security:User:Password"];
+        if (string.IsNullOrEmpty(name) || string.IsNullOrEmpty(password) || options.Users.Any(u => u.Username == name))
+        {
+            return;
+        }
+        options.Users.Add(new ConfigUser { Username = name, Password = password, Scopes = $"{ConfigPolicies.ReadScope} {ConfigPolicies.AdminScope}" });
     }
 }
