@@ -6,16 +6,22 @@ using Infrastructure.Testing;
 namespace Infrastructure.EndToEnd.Tests;
 
 /// <summary>
-/// A catalog instance killed (SIGTERM, as an orchestrator stops it) while the gateway is under load: idempotent calls
-/// see no error — refused and reset connections are retried on the other instance until the registry drops it.
-/// (SIGKILL is not asserted: a response whose body is streaming at that instant cannot be replayed by a streaming proxy.)
+/// A catalog instance killed (SIGTERM, as an orchestrator stops it) or frozen (SIGSTOP: it still accepts connections and
+/// never answers) while the gateway is under load: idempotent calls see no error — refused and reset connections are
+/// retried on the other instance at once, a hung one after one read timeout, and the load balancer stops choosing it
+/// until the registry drops it. (SIGKILL is not asserted: a response whose body is streaming at that instant cannot be
+/// replayed by a streaming proxy.)
 /// </summary>
 public sealed class CatalogFailoverTests
 {
     [Fact]
-    public async Task CatalogInstanceKilledMidLoad_ZeroClientErrors()
+    public Task CatalogInstanceKilledMidLoad_ZeroClientErrors() => RunAsync("TERM");
+
+    [Fact]
+    public Task CatalogInstanceFrozenMidLoad_ZeroClientErrors() => RunAsync("STOP");
+
+    private static async Task RunAsync(string signal)
     {
-        const string signal = "TERM";
         var discovery = FreePort.Next();
         var auth = FreePort.Next();
         var gateway = FreePort.Next();
@@ -51,11 +57,23 @@ public sealed class CatalogFailoverTests
             await kill.WaitForExitAsync();
         }
         var atKill = statuses.Count;
-        // Keep the load on across the whole time the registry still lists the dead instance (15 s lease in the lab).
-        await WaitForAsync(() => statuses.Count >= atKill + 200, TimeSpan.FromSeconds(120));
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        await stop.CancelAsync();
-        await Task.WhenAll(workers);
+        try
+        {
+            // Keep the load on across the whole time the registry still lists the dead instance (15 s lease in the lab).
+            await WaitForAsync(() => statuses.Count >= atKill + 200, TimeSpan.FromSeconds(120));
+            await Task.Delay(TimeSpan.FromSeconds(signal == "STOP" ? 20 : 5));
+            await stop.CancelAsync();
+            await Task.WhenAll(workers);
+        }
+        finally
+        {
+            if (signal == "STOP")
+            {
+                // A stopped process ignores everything but SIGCONT and SIGKILL: let it go on so the lab can stop it.
+                using var resume = System.Diagnostics.Process.Start("kill", ["-CONT", victim.ToString(CultureInfo.InvariantCulture)])!;
+                await resume.WaitForExitAsync();
+            }
+        }
 
         Assert.True(statuses.Count > atKill + 200);
         var errors = statuses.Where(s => s != HttpStatusCode.OK).GroupBy(s => s).Select(g => $"{g.Key}×{g.Count()}").ToList();
