@@ -21,7 +21,9 @@ internal static class AuthServerExtensions
     {
         var services = builder.Services;
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddSingleton<AuthOptionsValidator>();
+        services.AddSingleton<IValidateOptions<AuthOptions>>(sp => sp.GetRequiredService<AuthOptionsValidator>());
+        services.AddHostedService<AuthConfigurationReport>();
         services.AddOptions<SigningKeyOptions>().BindConfiguration(SigningKeyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<SigningKeyOptions>, SigningKeyOptionsValidator>();
         services.AddOptions<Postgres.PostgresOptions>().BindConfiguration(Postgres.PostgresOptions.SectionName).ValidateOnStart();
