@@ -5,11 +5,18 @@ var builder = WebApplication.CreateBuilder(args);
 builder.UseDefaultUrl(9000);
 builder.AddServiceDefaults();
 builder.AddAuthServer();
+// Only when Auth.Server is the process: under WebApplicationFactory the start itself must fail, with the exception.
+if (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly && builder.ConfigurationProblems() is { } problems)
+{
+    Console.Error.WriteLine("Auth.Server cannot start, fix the configuration: " + problems);
+    return 1;
+}
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapAuthServer();
 app.Run();
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory.</summary>
 public partial class Program;
