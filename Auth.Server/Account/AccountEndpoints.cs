@@ -21,17 +21,14 @@ internal static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccountPages(this IEndpointRouteBuilder app)
     {
-        app.MapGet(LoginPath, (HttpContext ctx, IAntiforgery af, string? returnUrl) => LoginPage(ctx, af, returnUrl, null, null));
+        // A return URL that is not local is dropped here already, so the form never carries it back.
+        app.MapGet(LoginPath, (HttpContext ctx, IAntiforgery af, string? returnUrl) => LoginPage(ctx, af, LocalUrl.IsLocal(returnUrl) ? returnUrl : null, null, null));
         app.MapPost(LoginPath, LoginAsync);
         app.MapGet(ConsentPath, ConsentPageAsync);
         app.MapPost(ConsentPath, ConsentAsync);
         app.MapPost(LogoutPath, LogoutAsync);
         return app;
     }
-
-    /// <summary>Only same-site paths: "/x" but not "//host" or "/\host" (open redirect).</summary>
-    public static bool IsLocalUrl(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && !url.Contains('\r') && !url.Contains('\n');
 
     private static IResult LoginPage(HttpContext ctx, IAntiforgery af, string? returnUrl, string? username, string? error, int status = 200)
     {
@@ -68,7 +65,8 @@ internal static class AccountEndpoints
         }
         var principal = TokenService.LoginPrincipal(user!, Handles.Create()[..16], time.GetUtcNow());
         await ctx.SignInAsync(Scheme, principal);
-        return Results.Redirect(IsLocalUrl(returnUrl) ? returnUrl : "/");
+        // IdentityServer4's quickstart UI throws on a non-local return URL; the user is signed in, so home is the kinder answer.
+        return Results.LocalRedirect(LocalUrl.IsLocal(returnUrl) ? returnUrl : "/");
     }
 
     private static async Task<IResult> ConsentPageAsync(HttpContext ctx, IAntiforgery af, IClientStore clients, IResourceStore resourceStore, string? returnUrl)
@@ -147,7 +145,7 @@ internal static class AccountEndpoints
                 Data = JsonSerializer.Serialize(decision),
             }, ctx.RequestAborted);
         }
-        return Results.Redirect(returnUrl);
+        return Results.LocalRedirect(returnUrl!);
     }
 
     private static async Task<IResult> LogoutAsync(HttpContext ctx, IAntiforgery af)
@@ -195,7 +193,7 @@ internal static class AccountEndpoints
     /// <summary>The client and scopes of the authorize request the return URL points at.</summary>
     private static async Task<(ClientOptions Client, IReadOnlyList<string> Scopes)?> ReadConsentRequestAsync(HttpContext ctx, IClientStore clients, string? returnUrl)
     {
-        if (!IsLocalUrl(returnUrl) || !returnUrl!.StartsWith(AuthorizeEndpoint.Path + "?", StringComparison.Ordinal))
+        if (!LocalUrl.IsLocal(returnUrl) || !returnUrl!.StartsWith(AuthorizeEndpoint.Path + "?", StringComparison.Ordinal))
         {
             return null;
         }

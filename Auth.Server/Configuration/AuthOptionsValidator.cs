@@ -162,6 +162,11 @@ internal sealed class AuthOptionsValidator(IHostEnvironment environment, IConfig
             {
                 errors.Add($"{at}: '{u}' must be an absolute URI without a fragment");
             }
+            else if (!u.All(char.IsAscii))
+            {
+                // It goes into a Location header as written, and Kestrel refuses non-ASCII there.
+                errors.Add($"{at}: '{u}' must be written in ASCII (punycode host, percent-encoded path)");
+            }
         }
         foreach (var origin in c.AllowedCorsOrigins)
         {

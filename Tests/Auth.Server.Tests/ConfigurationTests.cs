@@ -102,7 +102,7 @@ public sealed class ConfigurationTests
             Clients =
             [
                 new() { ClientId = "x\0", RequireClientSecret = false, AllowedGrantTypes = ["client_credentials"], RedirectUris = ["/relative"], AccessTokenLifetime = 0 },
-                new() { ClientId = "dup", ClientSecrets = [new() { Value = "s" }], AllowedCorsOrigins = ["http://a.example/path"] },
+                new() { ClientId = "dup", ClientSecrets = [new() { Value = "s" }], AllowedCorsOrigins = ["http://a.example/path"], PostLogoutRedirectUris = ["https://b\u00fccher.example/"] },
                 new() { ClientId = "dup", ClientSecrets = [new() { Value = "s" }] },
             ],
             Lockout = new() { MaxFailedAccessAttempts = 0 },
@@ -115,6 +115,7 @@ public sealed class ConfigurationTests
         Assert.Contains(findings.Errors, e => e.Contains("duplicate Auth:Clients ClientId 'dup'", StringComparison.Ordinal));
         Assert.Contains(findings.Errors, e => e.Contains("http://a.example/path", StringComparison.Ordinal));
         Assert.Contains(findings.Errors, e => e.Contains("Auth:Lockout", StringComparison.Ordinal));
+        Assert.Contains(findings.Errors, e => e.Contains("written in ASCII", StringComparison.Ordinal));
     }
 
     [Fact]
