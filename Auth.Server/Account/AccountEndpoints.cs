@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Infrastructure.Auth.Server.Configuration;
 using Infrastructure.Auth.Server.Endpoints;
+using Infrastructure.Auth.Server.Requests;
 using Infrastructure.Auth.Server.Stores;
 using Infrastructure.Auth.Server.Tokens;
 using Microsoft.AspNetCore.Antiforgery;
@@ -51,11 +52,10 @@ internal static class AccountEndpoints
 
     private static async Task<IResult> LoginAsync(HttpContext ctx, IAntiforgery af, UserLogin login, TimeProvider time)
     {
-        if (!await IsValidFormAsync(ctx, af))
+        if (await ReadValidFormAsync(ctx, af) is not { } form)
         {
             return Page("Error", "<h1>Invalid request</h1><p>The form expired or did not come from this site. Go back and try again.</p>", 400);
         }
-        var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted);
         var returnUrl = form["returnUrl"].ToString();
         var (outcome, user) = await login.CheckAsync(form["username"], form["password"], ctx.RequestAborted);
         if (outcome != LoginOutcome.Success)
@@ -101,7 +101,7 @@ internal static class AccountEndpoints
 
     private static async Task<IResult> ConsentAsync(HttpContext ctx, IAntiforgery af, IClientStore clients, IPersistedGrantStore grants, TimeProvider time)
     {
-        if (!await IsValidFormAsync(ctx, af))
+        if (await ReadValidFormAsync(ctx, af) is not { } form)
         {
             return Page("Error", "<h1>Invalid request</h1><p>The form expired or did not come from this site.</p>", 400);
         }
@@ -110,7 +110,6 @@ internal static class AccountEndpoints
         {
             return Results.Redirect(LoginPath);
         }
-        var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted);
         var returnUrl = form["returnUrl"].ToString();
         var request = await ReadConsentRequestAsync(ctx, clients, returnUrl);
         if (request is null)
@@ -150,7 +149,7 @@ internal static class AccountEndpoints
 
     private static async Task<IResult> LogoutAsync(HttpContext ctx, IAntiforgery af)
     {
-        if (!await IsValidFormAsync(ctx, af))
+        if (await ReadValidFormAsync(ctx, af) is null)
         {
             return Page("Error", "<h1>Invalid request</h1>", 400);
         }
@@ -173,20 +172,22 @@ internal static class AccountEndpoints
 
     public static IResult SignedOut() => Page("Signed out", "<h1>You are now signed out</h1>");
 
-    private static async Task<bool> IsValidFormAsync(HttpContext ctx, IAntiforgery af)
+    /// <summary>The posted form when it can be read (<see cref="RequestForm"/>) and carries this browser's antiforgery token, else null.</summary>
+    private static async Task<IFormCollection?> ReadValidFormAsync(HttpContext ctx, IAntiforgery af)
     {
-        if (!ctx.Request.HasFormContentType)
+        if ((await RequestForm.ReadAsync(ctx)).Form is not { } form)
         {
-            return false;
+            return null;
         }
         try
         {
+            // Antiforgery reads Request.Form, which is the form read above.
             await af.ValidateRequestAsync(ctx);
-            return true;
+            return form;
         }
         catch (AntiforgeryValidationException)
         {
-            return false;
+            return null;
         }
     }
 

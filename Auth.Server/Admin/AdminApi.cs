@@ -33,8 +33,13 @@ internal static class AdminApi
         return app;
     }
 
-    private static async Task<IResult> PutClientAsync(string clientId, ClientOptions client, IClientStore store, IResourceStore resourceStore, ConfigurationSeed seed, AuthOptionsValidator validator, CancellationToken ct)
+    private static async Task<IResult> PutClientAsync(string clientId, HttpContext http, IClientStore store, IResourceStore resourceStore, ConfigurationSeed seed, AuthOptionsValidator validator, CancellationToken ct)
     {
+        var (client, unreadable) = await AdminJson.ReadAsync<ClientOptions>(http);
+        if (client is null)
+        {
+            return unreadable!;
+        }
         // JSON null for a list means empty, as an omitted key does.
         client.ClientSecrets ??= [];
         client.AllowedGrantTypes ??= [];
@@ -59,8 +64,13 @@ internal static class AdminApi
         return existed ? Results.NoContent() : Results.Created($"{Prefix}/clients/{Uri.EscapeDataString(clientId)}", WithoutSecrets(client));
     }
 
-    private static async Task<IResult> PutUserAsync(string subjectId, AdminUser body, IUserStore store, ConfigurationSeed seed, CancellationToken ct)
+    private static async Task<IResult> PutUserAsync(string subjectId, HttpContext http, IUserStore store, ConfigurationSeed seed, CancellationToken ct)
     {
+        var (body, unreadable) = await AdminJson.ReadAsync<AdminUser>(http);
+        if (body is null)
+        {
+            return unreadable!;
+        }
         if (body.SubjectId != subjectId || string.IsNullOrWhiteSpace(body.Username))
         {
             return Results.Problem(statusCode: 400, detail: "SubjectId must match the path and Username is required");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Infrastructure.Auth.Server.Account;
 using Infrastructure.Auth.Server.Configuration;
+using Infrastructure.Auth.Server.Requests;
 using Infrastructure.Auth.Server.Stores;
 using Infrastructure.Auth.Server.Tokens;
 
@@ -20,11 +21,11 @@ internal sealed class TokenEndpoint(
     public async Task<IResult> HandleAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        if (!context.Request.HasFormContentType)
+        var read = await RequestForm.ReadAsync(context);
+        if (read.Form is not { } form)
         {
-            return OAuthErrors.Error(OAuthErrors.InvalidRequest, "expected application/x-www-form-urlencoded POST");
+            return OAuthErrors.Error(OAuthErrors.InvalidRequest, read.Error);
         }
-        var form = await context.Request.ReadFormAsync(ct);
         if (form.Any(p => p.Value.Count > 1))
         {
             return OAuthErrors.Error(OAuthErrors.InvalidRequest, "a parameter is repeated");
