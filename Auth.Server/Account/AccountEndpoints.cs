@@ -57,7 +57,12 @@ internal static class AccountEndpoints
             return Page("Error", "<h1>Invalid request</h1><p>The form expired or did not come from this site. Go back and try again.</p>", 400);
         }
         var returnUrl = form["returnUrl"].ToString();
-        var (outcome, user) = await login.CheckAsync(form["username"], form["password"], ctx.RequestAborted);
+        var (outcome, user) = await login.CheckAsync(ctx, form["username"], form["password"], ctx.RequestAborted);
+        if (outcome == LoginOutcome.Throttled)
+        {
+            ctx.Response.Headers.RetryAfter = ((int)Math.Ceiling(login.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return LoginPage(ctx, af, returnUrl, form["username"], "Too many failed sign-ins for this username. Try again later.", StatusCodes.Status429TooManyRequests);
+        }
         if (outcome != LoginOutcome.Success)
         {
             var message = outcome == LoginOutcome.LockedOut ? "This account is locked after too many failed attempts. Try again later." : "Invalid username or password.";

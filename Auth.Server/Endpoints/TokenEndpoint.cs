@@ -55,7 +55,7 @@ internal sealed class TokenEndpoint(
         return grantType switch
         {
             OidcConstants.ClientCredentials => await ClientCredentialsAsync(client, form, resources, issuer, ct),
-            OidcConstants.Password => await PasswordAsync(client, form, resources, issuer, ct),
+            OidcConstants.Password => await PasswordAsync(context, client, form, resources, issuer, ct),
             OidcConstants.AuthorizationCode => await AuthorizationCodeAsync(client, form, issuer, ct),
             _ => await RefreshAsync(client, form, issuer, ct),
         };
@@ -75,7 +75,7 @@ internal sealed class TokenEndpoint(
         return Respond(await tokens.IssueAsync(issuer, new TokenRequest(client, data, null, null), false, null, null, ct));
     }
 
-    private async Task<IResult> PasswordAsync(ClientOptions client, IFormCollection form, ResourceSet resources, string issuer, CancellationToken ct)
+    private async Task<IResult> PasswordAsync(HttpContext context, ClientOptions client, IFormCollection form, ResourceSet resources, string issuer, CancellationToken ct)
     {
         var requested = ScopeValidator.Parse(form["scope"]);
         var (scopes, error) = requested.Count == 0
@@ -85,7 +85,12 @@ internal sealed class TokenEndpoint(
         {
             return OAuthErrors.Error(OAuthErrors.InvalidScope, error ?? "no scope to grant");
         }
-        var (outcome, user) = await login.CheckAsync(form["username"], form["password"], ct);
+        var (outcome, user) = await login.CheckAsync(context, form["username"], form["password"], ct);
+        if (outcome == LoginOutcome.Throttled)
+        {
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(login.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return OAuthErrors.Error(OAuthErrors.InvalidGrant, "too many failed logins for this username; retry later", StatusCodes.Status429TooManyRequests);
+        }
         if (outcome != LoginOutcome.Success)
         {
             return OAuthErrors.Error(OAuthErrors.InvalidGrant, outcome == LoginOutcome.LockedOut ? "user is locked out" : "invalid username or password");
