@@ -10,14 +10,24 @@ namespace Infrastructure.Auth.Server.Tests;
 public sealed class RealServer : IAsyncLifetime
 {
     private ServerProcess? _process;
+    private TestDatabase? _database;
 
     public Uri BaseUri => _process!.BaseUri;
 
-    public async Task InitializeAsync() =>
-        _process = await ServerProcess.StartAsync("Auth.Server", environment: new Dictionary<string, string?>
+    public async Task InitializeAsync()
+    {
+        var env = new Dictionary<string, string?>
         {
             ["Auth__SigningKeys__Path"] = Path.Combine(Path.GetTempPath(), "auth-real-" + Guid.NewGuid().ToString("N")),
-        });
+        };
+        if (AuthServerFactory.PostgresMode)
+        {
+            // PostgreSQL refuses a NUL in text, so there a control character that got through would be a 500 as well.
+            _database = new TestDatabase();
+            env["Auth__Postgres__ConnectionString"] = _database.ConnectionString;
+        }
+        _process = await ServerProcess.StartAsync("Auth.Server", environment: env);
+    }
 
     public async Task DisposeAsync()
     {
@@ -25,6 +35,7 @@ public sealed class RealServer : IAsyncLifetime
         {
             await _process.DisposeAsync();
         }
+        _database?.Dispose();
     }
 
     /// <summary>A client that keeps cookies and does not follow redirects.</summary>
