@@ -21,7 +21,9 @@ internal static class AuthServerExtensions
     {
         var services = builder.Services;
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddSingleton<AuthOptionsValidator>();
+        services.AddSingleton<IValidateOptions<AuthOptions>>(sp => sp.GetRequiredService<AuthOptionsValidator>());
+        services.AddHostedService<AuthConfigurationReport>();
         services.AddOptions<SigningKeyOptions>().BindConfiguration(SigningKeyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<SigningKeyOptions>, SigningKeyOptionsValidator>();
         services.AddOptions<Postgres.PostgresOptions>().BindConfiguration(Postgres.PostgresOptions.SectionName).ValidateOnStart();
@@ -66,6 +68,36 @@ internal static class AuthServerExtensions
         services.AddCors();
         services.AddSingleton<ICorsPolicyProvider, ClientCorsPolicyProvider>();
         return builder;
+    }
+
+    /// <summary>
+    /// The configuration's errors in one line, or null when the server may start. Checked before the host is built,
+    /// so a refusal is that line alone: a failure inside <c>Run</c> is logged by the host and printed again by the
+    /// runtime, each time with its stack trace.
+    /// </summary>
+    public static string? ConfigurationProblems(this WebApplicationBuilder builder)
+    {
+        try
+        {
+            var auth = builder.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+            var validation = new AuthOptionsValidator(builder.Environment, builder.Configuration).Validate(null, auth);
+            var errors = validation.Failed ? validation.Failures.ToList() : [];
+            var keys = builder.Configuration.GetSection(SigningKeyOptions.SectionName).Get<SigningKeyOptions>() ?? new SigningKeyOptions();
+            var annotations = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+            System.ComponentModel.DataAnnotations.Validator.TryValidateObject(keys, new(keys), annotations, validateAllProperties: true);
+            errors.AddRange(annotations.Select(r => $"{SigningKeyOptions.SectionName}: {r.ErrorMessage}"));
+            var rules = new SigningKeyOptionsValidator().Validate(null, keys);
+            if (rules.Failed)
+            {
+                errors.AddRange(rules.Failures);
+            }
+            return errors.Count == 0 ? null : string.Join("; ", errors);
+        }
+        catch (InvalidOperationException e) when (e.InnerException is not null)
+        {
+            // The binder's "Failed to convert configuration value at 'Auth:...' to type ..." names the key.
+            return e.Message;
+        }
     }
 
     /// <summary>IdentityServer4's endpoint paths, the account pages and the admin API.</summary>

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Infrastructure.Auth.Server.Configuration;
 using Infrastructure.Auth.Server.Endpoints;
+using Infrastructure.Auth.Server.Requests;
 using Infrastructure.Auth.Server.Stores;
 using Infrastructure.Auth.Server.Tokens;
 using Microsoft.AspNetCore.Antiforgery;
@@ -21,17 +22,14 @@ internal static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccountPages(this IEndpointRouteBuilder app)
     {
-        app.MapGet(LoginPath, (HttpContext ctx, IAntiforgery af, string? returnUrl) => LoginPage(ctx, af, returnUrl, null, null));
+        // A return URL that is not local is dropped here already, so the form never carries it back.
+        app.MapGet(LoginPath, (HttpContext ctx, IAntiforgery af, string? returnUrl) => LoginPage(ctx, af, LocalUrl.IsLocal(returnUrl) ? returnUrl : null, null, null));
         app.MapPost(LoginPath, LoginAsync);
         app.MapGet(ConsentPath, ConsentPageAsync);
         app.MapPost(ConsentPath, ConsentAsync);
         app.MapPost(LogoutPath, LogoutAsync);
         return app;
     }
-
-    /// <summary>Only same-site paths: "/x" but not "//host" or "/\host" (open redirect).</summary>
-    public static bool IsLocalUrl(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && !url.Contains('\r') && !url.Contains('\n');
 
     private static IResult LoginPage(HttpContext ctx, IAntiforgery af, string? returnUrl, string? username, string? error, int status = 200)
     {
@@ -54,13 +52,17 @@ internal static class AccountEndpoints
 
     private static async Task<IResult> LoginAsync(HttpContext ctx, IAntiforgery af, UserLogin login, TimeProvider time)
     {
-        if (!await IsValidFormAsync(ctx, af))
+        if (await ReadValidFormAsync(ctx, af) is not { } form)
         {
             return Page("Error", "<h1>Invalid request</h1><p>The form expired or did not come from this site. Go back and try again.</p>", 400);
         }
-        var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted);
         var returnUrl = form["returnUrl"].ToString();
-        var (outcome, user) = await login.CheckAsync(form["username"], form["password"], ctx.RequestAborted);
+        var (outcome, user) = await login.CheckAsync(ctx, form["username"], form["password"], ctx.RequestAborted);
+        if (outcome == LoginOutcome.Throttled)
+        {
+            ctx.Response.Headers.RetryAfter = ((int)Math.Ceiling(login.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return LoginPage(ctx, af, returnUrl, form["username"], "Too many failed sign-ins for this username. Try again later.", StatusCodes.Status429TooManyRequests);
+        }
         if (outcome != LoginOutcome.Success)
         {
             var message = outcome == LoginOutcome.LockedOut ? "This account is locked after too many failed attempts. Try again later." : "Invalid username or password.";
@@ -68,7 +70,8 @@ internal static class AccountEndpoints
         }
         var principal = TokenService.LoginPrincipal(user!, Handles.Create()[..16], time.GetUtcNow());
         await ctx.SignInAsync(Scheme, principal);
-        return Results.Redirect(IsLocalUrl(returnUrl) ? returnUrl : "/");
+        // IdentityServer4's quickstart UI throws on a non-local return URL; the user is signed in, so home is the kinder answer.
+        return Results.LocalRedirect(LocalUrl.IsLocal(returnUrl) ? returnUrl : "/");
     }
 
     private static async Task<IResult> ConsentPageAsync(HttpContext ctx, IAntiforgery af, IClientStore clients, IResourceStore resourceStore, string? returnUrl)
@@ -103,7 +106,7 @@ internal static class AccountEndpoints
 
     private static async Task<IResult> ConsentAsync(HttpContext ctx, IAntiforgery af, IClientStore clients, IPersistedGrantStore grants, TimeProvider time)
     {
-        if (!await IsValidFormAsync(ctx, af))
+        if (await ReadValidFormAsync(ctx, af) is not { } form)
         {
             return Page("Error", "<h1>Invalid request</h1><p>The form expired or did not come from this site.</p>", 400);
         }
@@ -112,7 +115,6 @@ internal static class AccountEndpoints
         {
             return Results.Redirect(LoginPath);
         }
-        var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted);
         var returnUrl = form["returnUrl"].ToString();
         var request = await ReadConsentRequestAsync(ctx, clients, returnUrl);
         if (request is null)
@@ -147,12 +149,12 @@ internal static class AccountEndpoints
                 Data = JsonSerializer.Serialize(decision),
             }, ctx.RequestAborted);
         }
-        return Results.Redirect(returnUrl);
+        return Results.LocalRedirect(returnUrl!);
     }
 
     private static async Task<IResult> LogoutAsync(HttpContext ctx, IAntiforgery af)
     {
-        if (!await IsValidFormAsync(ctx, af))
+        if (await ReadValidFormAsync(ctx, af) is null)
         {
             return Page("Error", "<h1>Invalid request</h1>", 400);
         }
@@ -175,27 +177,29 @@ internal static class AccountEndpoints
 
     public static IResult SignedOut() => Page("Signed out", "<h1>You are now signed out</h1>");
 
-    private static async Task<bool> IsValidFormAsync(HttpContext ctx, IAntiforgery af)
+    /// <summary>The posted form when it can be read (<see cref="RequestForm"/>) and carries this browser's antiforgery token, else null.</summary>
+    private static async Task<IFormCollection?> ReadValidFormAsync(HttpContext ctx, IAntiforgery af)
     {
-        if (!ctx.Request.HasFormContentType)
+        if ((await RequestForm.ReadAsync(ctx)).Form is not { } form)
         {
-            return false;
+            return null;
         }
         try
         {
+            // Antiforgery reads Request.Form, which is the form read above.
             await af.ValidateRequestAsync(ctx);
-            return true;
+            return form;
         }
         catch (AntiforgeryValidationException)
         {
-            return false;
+            return null;
         }
     }
 
     /// <summary>The client and scopes of the authorize request the return URL points at.</summary>
     private static async Task<(ClientOptions Client, IReadOnlyList<string> Scopes)?> ReadConsentRequestAsync(HttpContext ctx, IClientStore clients, string? returnUrl)
     {
-        if (!IsLocalUrl(returnUrl) || !returnUrl!.StartsWith(AuthorizeEndpoint.Path + "?", StringComparison.Ordinal))
+        if (!LocalUrl.IsLocal(returnUrl) || !returnUrl!.StartsWith(AuthorizeEndpoint.Path + "?", StringComparison.Ordinal))
         {
             return null;
         }

@@ -33,8 +33,13 @@ internal static class AdminApi
         return app;
     }
 
-    private static async Task<IResult> PutClientAsync(string clientId, ClientOptions client, IClientStore store, IResourceStore resourceStore, ConfigurationSeed seed, IHostEnvironment env, CancellationToken ct)
+    private static async Task<IResult> PutClientAsync(string clientId, HttpContext http, IClientStore store, IResourceStore resourceStore, ConfigurationSeed seed, AuthOptionsValidator validator, CancellationToken ct)
     {
+        var (client, unreadable) = await AdminJson.ReadAsync<ClientOptions>(http);
+        if (client is null)
+        {
+            return unreadable!;
+        }
         // JSON null for a list means empty, as an omitted key does.
         client.ClientSecrets ??= [];
         client.AllowedGrantTypes ??= [];
@@ -46,12 +51,12 @@ internal static class AdminApi
         {
             return Results.Problem(statusCode: 400, detail: "ClientId in the body must match the path");
         }
-        // Same rules as the configuration (secrets in the configured form, grant types, redirect URIs).
+        // The configuration's rules; what only warns at start-up is refused here, since the caller can fix it right away.
         var probe = new AuthOptions { PlaintextSecrets = seed.SecretsArePlaintext, Clients = [client] };
-        var validation = new AuthOptionsValidator(env).Validate(null, WithKnownScopes(probe, await resourceStore.GetResourcesAsync(ct)));
-        if (validation.Failed)
+        var findings = validator.Check(WithKnownScopes(probe, await resourceStore.GetResourcesAsync(ct)));
+        if (findings.Errors.Count + findings.Warnings.Count > 0)
         {
-            return Results.Problem(statusCode: 400, detail: validation.FailureMessage);
+            return Results.Problem(statusCode: 400, detail: string.Join("; ", findings.Errors.Concat(findings.Warnings)));
         }
         client.ClientSecrets = client.ClientSecrets.Select(seed.HashSecret).ToList();
         var existed = await store.FindClientAsync(clientId, ct) is not null;
@@ -59,8 +64,13 @@ internal static class AdminApi
         return existed ? Results.NoContent() : Results.Created($"{Prefix}/clients/{Uri.EscapeDataString(clientId)}", WithoutSecrets(client));
     }
 
-    private static async Task<IResult> PutUserAsync(string subjectId, AdminUser body, IUserStore store, ConfigurationSeed seed, CancellationToken ct)
+    private static async Task<IResult> PutUserAsync(string subjectId, HttpContext http, IUserStore store, ConfigurationSeed seed, CancellationToken ct)
     {
+        var (body, unreadable) = await AdminJson.ReadAsync<AdminUser>(http);
+        if (body is null)
+        {
+            return unreadable!;
+        }
         if (body.SubjectId != subjectId || string.IsNullOrWhiteSpace(body.Username))
         {
             return Results.Problem(statusCode: 400, detail: "SubjectId must match the path and Username is required");

@@ -103,7 +103,7 @@ public sealed class ClientOptions
     public int IdentityTokenLifetime { get; set; } = 300;
 
     /// <summary>Authorization code lifetime in seconds (default 300).</summary>
-    [Range(1, 3600)]
+    [Range(1, int.MaxValue)]
     public int AuthorizationCodeLifetime { get; set; } = 300;
 
     /// <summary>Refresh token absolute lifetime in seconds (default 2592000 = 30 days).</summary>

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Infrastructure.Auth.Server.Account;
 using Infrastructure.Auth.Server.Configuration;
+using Infrastructure.Auth.Server.Requests;
 using Infrastructure.Auth.Server.Stores;
 using Infrastructure.Auth.Server.Tokens;
 using Microsoft.AspNetCore.Authentication;
@@ -24,14 +25,26 @@ internal sealed class AuthorizeEndpoint(
     public async Task<IResult> HandleAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> source =
-            HttpMethods.IsPost(context.Request.Method) && context.Request.HasFormContentType
-                ? await context.Request.ReadFormAsync(ct)
-                : context.Request.Query;
+        IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> source = context.Request.Query;
+        if (HttpMethods.IsPost(context.Request.Method))
+        {
+            // Nothing in a body that cannot be read can be trusted, redirect_uri included: the error page, never a redirect.
+            var read = await RequestForm.ReadAsync(context);
+            if (read.Form is null)
+            {
+                // IdentityServer4 answers a POST that is no form with 415.
+                return ErrorPage("The authorization request cannot be read: " + read.Error, read.WrongContentType ? StatusCodes.Status415UnsupportedMediaType : StatusCodes.Status400BadRequest);
+            }
+            source = read.Form;
+        }
         var raw = source.ToList();
         if (raw.Any(p => p.Value.Count > 1 || p.Value.ToString().Length > MaxParameterLength))
         {
             return ErrorPage("A parameter is repeated or too long.");
+        }
+        if (RequestForm.FindControlCharacter(raw) is { } bad)
+        {
+            return ErrorPage($"The parameter '{bad}' contains a control character.");
         }
         var p = raw.ToDictionary(x => x.Key, x => x.Value.ToString(), StringComparer.Ordinal);
         string? Get(string name) => p.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
@@ -186,8 +199,8 @@ internal sealed class AuthorizeEndpoint(
         return Results.Redirect(url);
     }
 
-    private static IResult ErrorPage(string message) =>
-        Results.Content(Html.Page("Error", $"<h1>Authorization error</h1><p>{Html.Encode(message)}</p>"), "text/html; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
+    private static IResult ErrorPage(string message, int status = StatusCodes.Status400BadRequest) =>
+        Results.Content(Html.Page("Error", $"<h1>Authorization error</h1><p>{Html.Encode(message)}</p>"), "text/html; charset=utf-8", statusCode: status);
 }
 
 /// <summary>Storage keys of consent grants.</summary>

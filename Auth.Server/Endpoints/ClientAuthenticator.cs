@@ -1,5 +1,6 @@
 using System.Text;
 using Infrastructure.Auth.Server.Configuration;
+using Infrastructure.Auth.Server.Requests;
 using Infrastructure.Auth.Server.Security;
 using Infrastructure.Auth.Server.Stores;
 
@@ -33,6 +34,11 @@ internal sealed class ClientAuthenticator(IClientStore clients, ClientAuthentica
             catch (FormatException)
             {
                 return (null, null, OAuthErrors.InvalidClientError("malformed Basic credentials"));
+            }
+            // The form's own values are checked by RequestForm; these come from the header.
+            if (RequestForm.HasControlCharacter(id) || RequestForm.HasControlCharacter(secret))
+            {
+                return (null, null, OAuthErrors.Error(OAuthErrors.InvalidRequest, "the Basic credentials contain a control character"));
             }
             if (form.ContainsKey("client_secret"))
             {

@@ -1,5 +1,6 @@
 using Infrastructure.Auth.Server.Account;
 using Infrastructure.Auth.Server.Configuration;
+using Infrastructure.Auth.Server.Requests;
 using Infrastructure.Auth.Server.Stores;
 using Infrastructure.Auth.Server.Tokens;
 using Microsoft.AspNetCore.Antiforgery;
@@ -16,7 +17,11 @@ internal static class ProtocolEndpoints
     public static async Task<IResult> UserInfoAsync(HttpContext context, TokenService tokens, IssuerResolver issuers, IUserStore users, IResourceStore resourceStore)
     {
         var ct = context.RequestAborted;
-        var token = await ReadBearerAsync(context);
+        var (token, unreadable) = await ReadBearerAsync(context);
+        if (unreadable is not null)
+        {
+            return unreadable;
+        }
         if (token is null)
         {
             return OAuthErrors.BearerError(OAuthErrors.InvalidToken, "no bearer token");
@@ -49,11 +54,11 @@ internal static class ProtocolEndpoints
     public static async Task<IResult> IntrospectAsync(HttpContext context, ClientAuthenticator authenticator, TokenService tokens, IssuerResolver issuers, IResourceStore resourceStore)
     {
         var ct = context.RequestAborted;
-        if (!context.Request.HasFormContentType)
+        var read = await RequestForm.ReadAsync(context);
+        if (read.Form is not { } form)
         {
-            return OAuthErrors.Error(OAuthErrors.InvalidRequest, "expected application/x-www-form-urlencoded POST");
+            return OAuthErrors.Error(OAuthErrors.InvalidRequest, read.Error);
         }
-        var form = await context.Request.ReadFormAsync(ct);
         var resources = await resourceStore.GetResourcesAsync(ct);
         var (api, error) = authenticator.AuthenticateApi(context, form, resources);
         if (error is not null)
@@ -87,11 +92,11 @@ internal static class ProtocolEndpoints
     public static async Task<IResult> RevokeAsync(HttpContext context, ClientAuthenticator authenticator, IPersistedGrantStore grants)
     {
         var ct = context.RequestAborted;
-        if (!context.Request.HasFormContentType)
+        var read = await RequestForm.ReadAsync(context);
+        if (read.Form is not { } form)
         {
-            return OAuthErrors.Error(OAuthErrors.InvalidRequest, "expected application/x-www-form-urlencoded POST");
+            return OAuthErrors.Error(OAuthErrors.InvalidRequest, read.Error);
         }
-        var form = await context.Request.ReadFormAsync(ct);
         var auth = await authenticator.AuthenticateAsync(context, form, ct);
         if (auth.Error is not null)
         {
@@ -131,9 +136,22 @@ internal static class ProtocolEndpoints
     public static async Task<IResult> EndSessionAsync(HttpContext context, TokenService tokens, IssuerResolver issuers, IClientStore clients, IAntiforgery antiforgery)
     {
         var ct = context.RequestAborted;
-        var p = HttpMethods.IsPost(context.Request.Method) && context.Request.HasFormContentType
-            ? (await context.Request.ReadFormAsync(ct)).ToDictionary(x => x.Key, x => x.Value.ToString(), StringComparer.Ordinal)
-            : context.Request.Query.ToDictionary(x => x.Key, x => x.Value.ToString(), StringComparer.Ordinal);
+        IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> source = context.Request.Query;
+        if (HttpMethods.IsPost(context.Request.Method))
+        {
+            var read = await RequestForm.ReadAsync(context);
+            if (read.Form is null)
+            {
+                // IdentityServer4 answers a POST that is no form with 415; nobody is signed out either way.
+                return ErrorPage("The end session request cannot be read: " + read.Error, read.WrongContentType ? StatusCodes.Status415UnsupportedMediaType : StatusCodes.Status400BadRequest);
+            }
+            source = read.Form;
+        }
+        if (RequestForm.FindControlCharacter(source) is { } bad)
+        {
+            return ErrorPage($"The parameter '{bad}' contains a control character.");
+        }
+        var p = source.ToDictionary(x => x.Key, x => x.Value.ToString(), StringComparer.Ordinal);
         string? Get(string name) => p.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
 
         JsonWebToken? hint = null;
@@ -142,7 +160,7 @@ internal static class ProtocolEndpoints
             hint = await tokens.ValidateIdTokenHintAsync(issuers.GetIssuer(context), raw, ct);
             if (hint is null)
             {
-                return Results.Content(Html.Page("Error", "<h1>Invalid id_token_hint</h1>"), "text/html; charset=utf-8", statusCode: 400);
+                return ErrorPage("Invalid id_token_hint.");
             }
         }
         var redirect = Get("post_logout_redirect_uri");
@@ -152,7 +170,7 @@ internal static class ProtocolEndpoints
             var client = clientId is null ? null : await clients.FindClientAsync(clientId, ct);
             if (hint is null || client is null || !client.PostLogoutRedirectUris.Contains(redirect, StringComparer.Ordinal))
             {
-                return Results.Content(Html.Page("Error", "<h1>The post_logout_redirect_uri is not registered for this client</h1>"), "text/html; charset=utf-8", statusCode: 400);
+                return ErrorPage("The post_logout_redirect_uri is not registered for this client.");
             }
         }
         var current = await context.AuthenticateAsync(AccountEndpoints.Scheme);
@@ -172,18 +190,27 @@ internal static class ProtocolEndpoints
         return Results.Redirect(Get("state") is { } state ? QueryHelpers.AddQueryString(redirect, "state", state) : redirect);
     }
 
-    private static async Task<string?> ReadBearerAsync(HttpContext context)
+    /// <summary>RFC 6750: the bearer token from the Authorization header or a POSTed form (not the query).</summary>
+    private static async Task<(string? Token, IResult? Error)> ReadBearerAsync(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return header[7..].Trim();
+            return (header[7..].Trim(), null);
         }
-        if (HttpMethods.IsPost(context.Request.Method) && context.Request.HasFormContentType)
+        if (!HttpMethods.IsPost(context.Request.Method))
         {
-            var form = await context.Request.ReadFormAsync(context.RequestAborted);
-            return form["access_token"].FirstOrDefault();
+            return (null, null);
         }
-        return null;
+        var read = await RequestForm.ReadAsync(context);
+        if (read.Form is { } form)
+        {
+            return (form["access_token"].FirstOrDefault(), null);
+        }
+        // A POST without a form simply has no token there; one whose form is broken is a bad request (RFC 6750 §3.1).
+        return read.WrongContentType ? (null, null) : (null, OAuthErrors.BearerError(OAuthErrors.InvalidRequest, read.Error!, StatusCodes.Status400BadRequest));
     }
+
+    private static IResult ErrorPage(string message, int status = StatusCodes.Status400BadRequest) =>
+        Results.Content(Html.Page("Error", $"<h1>Sign-out error</h1><p>{Html.Encode(message)}</p>"), "text/html; charset=utf-8", statusCode: status);
 }

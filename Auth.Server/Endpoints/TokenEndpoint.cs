@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Infrastructure.Auth.Server.Account;
 using Infrastructure.Auth.Server.Configuration;
+using Infrastructure.Auth.Server.Requests;
 using Infrastructure.Auth.Server.Stores;
 using Infrastructure.Auth.Server.Tokens;
 
@@ -20,11 +21,11 @@ internal sealed class TokenEndpoint(
     public async Task<IResult> HandleAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        if (!context.Request.HasFormContentType)
+        var read = await RequestForm.ReadAsync(context);
+        if (read.Form is not { } form)
         {
-            return OAuthErrors.Error(OAuthErrors.InvalidRequest, "expected application/x-www-form-urlencoded POST");
+            return OAuthErrors.Error(OAuthErrors.InvalidRequest, read.Error);
         }
-        var form = await context.Request.ReadFormAsync(ct);
         if (form.Any(p => p.Value.Count > 1))
         {
             return OAuthErrors.Error(OAuthErrors.InvalidRequest, "a parameter is repeated");
@@ -54,7 +55,7 @@ internal sealed class TokenEndpoint(
         return grantType switch
         {
             OidcConstants.ClientCredentials => await ClientCredentialsAsync(client, form, resources, issuer, ct),
-            OidcConstants.Password => await PasswordAsync(client, form, resources, issuer, ct),
+            OidcConstants.Password => await PasswordAsync(context, client, form, resources, issuer, ct),
             OidcConstants.AuthorizationCode => await AuthorizationCodeAsync(client, form, issuer, ct),
             _ => await RefreshAsync(client, form, issuer, ct),
         };
@@ -74,7 +75,7 @@ internal sealed class TokenEndpoint(
         return Respond(await tokens.IssueAsync(issuer, new TokenRequest(client, data, null, null), false, null, null, ct));
     }
 
-    private async Task<IResult> PasswordAsync(ClientOptions client, IFormCollection form, ResourceSet resources, string issuer, CancellationToken ct)
+    private async Task<IResult> PasswordAsync(HttpContext context, ClientOptions client, IFormCollection form, ResourceSet resources, string issuer, CancellationToken ct)
     {
         var requested = ScopeValidator.Parse(form["scope"]);
         var (scopes, error) = requested.Count == 0
@@ -84,7 +85,12 @@ internal sealed class TokenEndpoint(
         {
             return OAuthErrors.Error(OAuthErrors.InvalidScope, error ?? "no scope to grant");
         }
-        var (outcome, user) = await login.CheckAsync(form["username"], form["password"], ct);
+        var (outcome, user) = await login.CheckAsync(context, form["username"], form["password"], ct);
+        if (outcome == LoginOutcome.Throttled)
+        {
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(login.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return OAuthErrors.Error(OAuthErrors.InvalidGrant, "too many failed logins for this username; retry later", StatusCodes.Status429TooManyRequests);
+        }
         if (outcome != LoginOutcome.Success)
         {
             return OAuthErrors.Error(OAuthErrors.InvalidGrant, outcome == LoginOutcome.LockedOut ? "user is locked out" : "invalid username or password");

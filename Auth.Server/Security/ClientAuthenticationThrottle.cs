@@ -4,7 +4,10 @@ using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Auth.Server.Security;
 
-/// <summary>Counts failed client authentications per client id and remote address; past the limit the caller gets 429 until the window ends.</summary>
+/// <summary>
+/// Counts failed client authentications per client id and remote address, and failed logins per username and remote
+/// address; past the limit the caller gets 429 until the window ends.
+/// </summary>
 internal sealed class ClientAuthenticationThrottle : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _failures;
@@ -26,6 +29,10 @@ internal sealed class ClientAuthenticationThrottle : IDisposable
 
     public static string PartitionKey(HttpContext context, string? clientId) =>
         (context.Connection.RemoteIpAddress?.ToString() ?? "-") + "|" + (clientId ?? "");
+
+    /// <summary>A login's key; its own prefix keeps a username from sharing a counter with a client id of the same text.</summary>
+    public static string LoginPartitionKey(HttpContext context, string username) =>
+        "login|" + (context.Connection.RemoteIpAddress?.ToString() ?? "-") + "|" + username.ToUpperInvariant();
 
     /// <summary>Whether this caller has used up its failures for the window.</summary>
     public bool IsBlocked(string key) => _failures.GetStatistics(key)?.CurrentAvailablePermits <= 0;

@@ -7,8 +7,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 secs=${1:-10}; rounds=${2:-2}; conc=${3:-16}
 keys=$(mktemp -d)
-# The content root (appsettings.json with the lab clients) is the working directory.
+# Production carries no clients (the lab's are in appsettings.Development.json), so the one client the benchmark
+# needs is configured the IdentityServer4 way, through environment variables, like oidc-provider.mjs's.
 (cd "$root/Auth.Server" && ASPNETCORE_ENVIRONMENT=Production Auth__PlaintextSecrets=true Auth__SigningKeys__Path="$keys" Serilog__MinimumLevel__Default=Warning \
+  Auth__Clients__0__ClientId=lab-client Auth__Clients__0__ClientSecrets__0__Value=lab-secret \
+  Auth__Clients__0__AllowedGrantTypes__0=client_credentials Auth__Clients__0__AllowedScopes__0=catalog.read \
+  Auth__ApiScopes__0__Name=catalog.read Auth__ApiResources__0__Name=catalog Auth__ApiResources__0__Scopes__0=catalog.read \
   exec dotnet bin/Release/net10.0/Auth.Server.dll --urls http://127.0.0.1:9201 >/dev/null 2>&1) &
 ours=$!
 (cd "$here" && NODE_ENV=production exec node oidc-provider.mjs 9202 >/dev/null 2>&1) &

@@ -44,6 +44,13 @@ public static class StartupFailure
         }
     }
 
+    /// <summary>Writes the one-line report of a start refused before the host was built (a check of the server's own) and returns exit code 1.</summary>
+    public static int Report(string application, string reason)
+    {
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{DateTime.Now:HH:mm:ss} FTL] {application} did not start: {reason}"));
+        return 1;
+    }
+
     /// <summary>The one-line report of a failed start, plus the stack trace when the cause is a bug rather than a setting.</summary>
     public static string Describe(string application, Exception ex)
     {

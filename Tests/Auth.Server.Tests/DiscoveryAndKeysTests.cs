@@ -104,12 +104,12 @@ public sealed class DiscoveryAndKeysTests : IClassFixture<DiscoveryAndKeysTests.
     {
         var e = FailedStart.Of(() => new AuthServerFactory(new()
         {
-            ["Auth:Clients:0:AllowedGrantTypes:0"] = "implicit",
-            ["Auth:Clients:0:AllowedScopes:0"] = "no.such.scope",
+            ["Auth:Clients:0:AccessTokenLifetime"] = "0",
+            ["Auth:Clients:1:RedirectUris:0"] = "signin-oidc",
         }), factory => factory.CreateClient());
         var message = e.ToString();
-        Assert.Contains("implicit", message, StringComparison.Ordinal);
-        Assert.Contains("no.such.scope", message, StringComparison.Ordinal);
+        Assert.Contains("AccessTokenLifetime", message, StringComparison.Ordinal);
+        Assert.Contains("'signin-oidc'", message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -111,6 +111,8 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                // Without a timeout this also waits for the redirected output to end, so the message holds all of it.
+                _process.WaitForExit();
                 throw new InvalidOperationException($"process exited with {_process.ExitCode} before it was ready:\n{Output}");
             }
             try
