@@ -86,8 +86,7 @@ internal static class ConfigFileParser
         }
         catch (InvalidOperationException e)
         {
-            // YamlDotNet reports some truncated constructs (an unclosed flow sequence at end of file) this way.
-            throw new ConfigFileParseException(displayName, parser.Current?.End.Line, "unexpected end of the document (unclosed [ or {?)", e);
+            throw UnexpectedEnd(displayName, parser, e);
         }
         var docs = new List<ParsedDocument>();
         foreach (var doc in stream.Documents)
@@ -111,6 +110,10 @@ internal static class ConfigFileParser
         }
         return docs;
     }
+
+    /// <summary>YamlDotNet reports some truncated constructs (an unclosed flow sequence at end of file) with an <see cref="InvalidOperationException"/>.</summary>
+    internal static ConfigFileParseException UnexpectedEnd(string displayName, IParser parser, InvalidOperationException e) =>
+        new(displayName, parser.Current?.End.Line, "unexpected end of the document (unclosed [ or {?)", e);
 
     private static string? Take(OrderedDictionary<string, object?> flat, string key)
     {

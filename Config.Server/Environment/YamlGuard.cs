@@ -32,7 +32,7 @@ internal static class YamlGuard
         var open = new Stack<Frame>();
         var aliases = 0;
         long total = 0;
-        while (parser.MoveNext())
+        while (MoveNext(displayName, parser))
         {
             var e = parser.Current!;
             switch (e)
@@ -100,6 +100,18 @@ internal static class YamlGuard
                 parent.Size += size;
                 parent.Height = Math.Max(parent.Height, height);
             }
+        }
+    }
+
+    private static bool MoveNext(string displayName, Parser parser)
+    {
+        try
+        {
+            return parser.MoveNext();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw ConfigFileParser.UnexpectedEnd(displayName, parser, e);
         }
     }
 
