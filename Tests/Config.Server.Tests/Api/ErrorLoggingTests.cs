@@ -43,6 +43,7 @@ public sealed class ErrorLoggingTests : IDisposable
     [Theory]
     [InlineData("GET", "/app/default/..%2F..%2Fetc", HttpStatusCode.BadRequest)]
     [InlineData("GET", "/..%2Fapp/default", HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/app/default/master/..%2Fnotes.txt", HttpStatusCode.BadRequest)]
     [InlineData("GET", "/app/default/master/missing.txt", HttpStatusCode.NotFound)]
     [InlineData("POST", "/monitor", HttpStatusCode.BadRequest)]
     public async Task ClientError_LoggedAsOneRequestLineWithRealStatusNoStackTrace(string method, string path, HttpStatusCode expected)
