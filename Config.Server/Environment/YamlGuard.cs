@@ -31,7 +31,7 @@ internal static class YamlGuard
         var anchors = new Dictionary<AnchorName, (long Size, int Height, bool Collection)>();
         var open = new Stack<Frame>();
         var aliases = 0;
-        long total = 0;
+        long added = 0;
         while (MoveNext(displayName, parser))
         {
             var e = parser.Current!;
@@ -40,10 +40,10 @@ internal static class YamlGuard
                 case DocumentStart:
                     anchors.Clear();
                     aliases = 0;
-                    total = 0;
+                    added = 0;
                     break;
                 case Scalar s:
-                    Add(s, 1, 0);
+                    Add(1, 0);
                     if (!s.Anchor.IsEmpty)
                     {
                         anchors[s.Anchor] = (1, 0, false);
@@ -54,7 +54,6 @@ internal static class YamlGuard
                     {
                         throw Refuse(displayName, e, $"nesting deeper than {limits.MaxNestingDepth} levels (ConfigServer:Limits:MaxNestingDepth)");
                     }
-                    CountNodes(displayName, e, ref total, 1, limits);
                     open.Push(new Frame(((NodeEvent)e).Anchor));
                     break;
                 case SequenceEnd or MappingEnd:
@@ -86,15 +85,19 @@ internal static class YamlGuard
                     {
                         throw Refuse(displayName, e, $"alias *{alias.Value} nests deeper than {limits.MaxNestingDepth} levels (ConfigServer:Limits:MaxNestingDepth)");
                     }
-                    Add(e, target.Size, target.Collection ? target.Height + 1 : 0);
+                    added += target.Size;
+                    if (added > limits.MaxAliasExpansion)
+                    {
+                        throw Refuse(displayName, e, $"aliases expand to more than {limits.MaxAliasExpansion} nodes (ConfigServer:Limits:MaxAliasExpansion)");
+                    }
+                    Add(target.Size, target.Collection ? target.Height + 1 : 0);
                     break;
             }
         }
 
         // A completed node of `size` expanded nodes and `height` collection levels joins its parent.
-        void Add(ParsingEvent e, long size, int height)
+        void Add(long size, int height)
         {
-            CountNodes(displayName, e, ref total, size, limits);
             if (open.TryPeek(out var parent))
             {
                 parent.Size += size;
@@ -112,15 +115,6 @@ internal static class YamlGuard
         catch (InvalidOperationException e)
         {
             throw ConfigFileParser.UnexpectedEnd(displayName, parser, e);
-        }
-    }
-
-    private static void CountNodes(string displayName, ParsingEvent e, ref long total, long add, InputLimits limits)
-    {
-        total += add;
-        if (total > limits.MaxExpandedNodes)
-        {
-            throw Refuse(displayName, e, $"more than {limits.MaxExpandedNodes} nodes once aliases are expanded (ConfigServer:Limits:MaxExpandedNodes)");
         }
     }
 

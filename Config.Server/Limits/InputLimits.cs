@@ -20,11 +20,12 @@ public sealed class InputLimits
     public int MaxNestingDepth { get; set; } = 50;
 
     /// <summary>
-    /// Nodes (scalars, sequences, mappings; mapping keys included) one YAML document may hold once its aliases are expanded.
-    /// Default 1,000,000: with only 50 aliases, a few hundred bytes can still stand for millions of nodes.
+    /// Nodes (scalars, sequences, mappings; mapping keys included) aliases may add to one YAML document: an alias to a mapping
+    /// adds a copy of everything under it. Default 100,000: within 50 aliases, a few hundred bytes can still stand for
+    /// millions of nodes, and every one becomes a key of the served environment.
     /// </summary>
-    [Range(1, int.MaxValue)]
-    public int MaxExpandedNodes { get; set; } = 1_000_000;
+    [Range(0, int.MaxValue)]
+    public int MaxAliasExpansion { get; set; } = 100_000;
 
     /// <summary>Largest configuration file (yml, properties, json) parsed, in bytes. Default 3 MiB, SnakeYAML's <c>codePointLimit</c>.</summary>
     [Range(1, long.MaxValue)]
