@@ -1,6 +1,7 @@
 using Infrastructure.Config.Server.Encryption;
 using Infrastructure.Config.Server.Environment;
 using Infrastructure.Config.Server.Git;
+using Infrastructure.Config.Server.Limits;
 using Infrastructure.Config.Server.Monitor;
 using Infrastructure.Config.Server.Native;
 using Infrastructure.Config.Server.Postgres;
@@ -21,6 +22,7 @@ internal static class ConfigServerExtensions
         builder.Services.AddOptions<NativeOptions>().BindConfiguration(NativeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<GitOptions>().BindConfiguration(GitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PostgresOptions>().BindConfiguration(PostgresOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<InputLimits>().BindConfiguration(InputLimits.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ParsedFileCache>();
 

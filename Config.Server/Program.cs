@@ -16,10 +16,12 @@ builder.AddConfigMonitor();
 builder.AddConfigSecurity();
 
 var app = builder.Build();
+// Request logging first: outside the error handler its line carries the status the client got (a refused request is a 400),
+// not the 500 of the exception passing through on its way to the handler.
+app.MapDefaultEndpoints();
 app.UseSpringErrors();
 app.UseAuthentication();
 app.UseAuthorization();
-app.MapDefaultEndpoints();
 app.MapEncryptionEndpoints();
 app.MapMonitorEndpoints();
 app.MapAdminEndpoints();

@@ -4,7 +4,10 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace Infrastructure.Config.Server.Api;
 
-/// <summary>Spring Boot's error body (<c>timestamp, status, error, message, path</c>) for exceptions and bare status codes.</summary>
+/// <summary>
+/// Spring Boot's error body (<c>timestamp, status, error, message, path</c>) for exceptions and bare status codes. Runs inside
+/// the request logging (see Program.cs), so the request line shows the status chosen here, and 4xx answers log no stack trace.
+/// </summary>
 internal static partial class SpringErrors
 {
     public static IResult Result(HttpContext ctx, int status, string message) =>
@@ -35,9 +38,16 @@ internal static partial class SpringErrors
                     BadHttpRequestException b => (b.StatusCode, b.Message),
                     _ => (StatusCodes.Status500InternalServerError, "Unexpected error: " + e.GetType().Name),
                 };
-                if (status >= 500)
+                var logger = ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Infrastructure.Config.Server.Api");
+                if (status >= 500 && e is not ConfigFileParseException)
                 {
-                    LogRequestFailed(ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Infrastructure.Config.Server.Api"), ctx.Request.Path, e);
+                    // Only the unexpected gets a stack trace; a broken file was logged once, with its line, when it failed to parse.
+                    LogRequestFailed(logger, ctx.Request.Path, e);
+                }
+                else
+                {
+                    // The caller's mistake (or a known broken file): the request line already says the status; the reason stays at Debug.
+                    LogRequestRefused(logger, ctx.Request.Path, status, message);
                 }
                 ctx.Response.Clear();
                 await Result(ctx, status, message).ExecuteAsync(ctx);
@@ -59,4 +69,7 @@ internal static partial class SpringErrors
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "Request {Path} failed")]
     private static partial void LogRequestFailed(ILogger logger, string path, Exception e);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Debug, Message = "Request {Path} answered {Status}: {Reason}")]
+    private static partial void LogRequestRefused(ILogger logger, string path, int status, string reason);
 }

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using Infrastructure.Config.Server.Limits;
 using Infrastructure.Config.Server.Security;
+using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Config.Server.Encryption;
 
@@ -13,23 +15,23 @@ internal static class EncryptionEndpoints
         app.MapGet("/encrypt/status", (CipherService cipher) =>
             cipher.HasKey ? Results.Json(new { status = "OK" }) : NoKey());
 
-        app.MapPost("/encrypt", async (HttpRequest request, CipherService cipher) =>
+        app.MapPost("/encrypt", async (HttpRequest request, CipherService cipher, IOptions<InputLimits> limits) =>
         {
             if (!cipher.HasKey)
             {
                 return NoKey();
             }
-            var text = await ReadBodyAsync(request);
+            var text = await ReadBodyAsync(request, limits.Value);
             return Results.Text(cipher.Encrypt(text), "text/plain", Encoding.UTF8);
         });
 
-        app.MapPost("/decrypt", async (HttpRequest request, CipherService cipher) =>
+        app.MapPost("/decrypt", async (HttpRequest request, CipherService cipher, IOptions<InputLimits> limits) =>
         {
             if (!cipher.HasKey)
             {
                 return NoKey();
             }
-            var text = await ReadBodyAsync(request);
+            var text = await ReadBodyAsync(request, limits.Value);
             try
             {
                 return Results.Text(cipher.Decrypt(text), "text/plain", Encoding.UTF8);
@@ -46,17 +48,16 @@ internal static class EncryptionEndpoints
         Results.Json(new { description = "No key was installed for encryption service", status = "NO_KEY" }, statusCode: StatusCodes.Status404NotFound);
 
     /// <summary>curl -d sends form encoding: "secret" arrives as "secret=" and percent-encoded; Spring undoes both.</summary>
-    private static async Task<string> ReadBodyAsync(HttpRequest request)
+    private static async Task<string> ReadBodyAsync(HttpRequest request, InputLimits limits)
     {
-        using var reader = new StreamReader(request.Body, Encoding.UTF8);
-        var body = await reader.ReadToEndAsync();
+        var body = await RequestBodyReader.ReadTextAsync(request, limits);
         if (request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
         {
             if (body.EndsWith('='))
             {
                 body = body[..^1];
             }
-            body = Uri.UnescapeDataString(body.Replace('+', ' '));
+            body = RequestBodyReader.FormDecode(body);
         }
         return body;
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Infrastructure.Config.Server.Limits;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -15,25 +16,68 @@ internal static class ConfigFileParser
     public static bool IsSupported(string fileName) =>
         Extensions.Contains(Path.GetExtension(fileName), StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Parses a file; throws <see cref="ConfigFileParseException"/> with the line when it is malformed.</summary>
-    public static IReadOnlyList<ParsedDocument> Parse(string displayName, string content)
+    private static readonly InputLimits DefaultLimits = new();
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly UTF8Encoding LenientUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    /// <summary>
+    /// Parses a file's bytes within <paramref name="limits"/>: yml and json must be UTF-8 (SnakeYAML refuses malformed input too);
+    /// properties never fail on encoding (Spring reads them as ISO-8859-1), bad bytes become U+FFFD.
+    /// </summary>
+    public static IReadOnlyList<ParsedDocument> Parse(string displayName, byte[] content, InputLimits limits)
+    {
+        CheckSize(displayName, content.LongLength, limits);
+        var bom = content.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+        string text;
+        if (Path.GetExtension(displayName).Equals(".properties", StringComparison.OrdinalIgnoreCase))
+        {
+            text = LenientUtf8.GetString(content, bom, content.Length - bom);
+        }
+        else
+        {
+            try
+            {
+                text = StrictUtf8.GetString(content, bom, content.Length - bom);
+            }
+            catch (DecoderFallbackException e)
+            {
+                var at = bom + Math.Max(e.Index, 0);
+                var line = 1 + content.AsSpan(0, Math.Min(at, content.Length)).Count((byte)'\n');
+                throw new ConfigFileParseException(displayName, line, "not valid UTF-8", e);
+            }
+        }
+        return Parse(displayName, text, limits);
+    }
+
+    /// <summary>Refuses a file over <see cref="InputLimits.MaxFileBytes"/> before it is read.</summary>
+    public static void CheckSize(string displayName, long length, InputLimits limits)
+    {
+        if (length > limits.MaxFileBytes)
+        {
+            throw new ConfigFileParseException(displayName, null, $"refused: {length} bytes, over the limit of {limits.MaxFileBytes} (ConfigServer:Limits:MaxFileBytes)");
+        }
+    }
+
+    /// <summary>Parses a file; throws <see cref="ConfigFileParseException"/> with the line when it is malformed or over <paramref name="limits"/>.</summary>
+    public static IReadOnlyList<ParsedDocument> Parse(string displayName, string content, InputLimits? limits = null)
     {
         var ext = Path.GetExtension(displayName).ToLowerInvariant();
         return ext switch
         {
-            ".yml" or ".yaml" => ParseYaml(displayName, content),
+            ".yml" or ".yaml" => ParseYaml(displayName, content, limits ?? DefaultLimits),
             ".properties" => [new ParsedDocument(ParseProperties(content), null)],
             ".json" => [new ParsedDocument(ParseJson(displayName, content), null)],
             _ => throw new ConfigFileParseException(displayName, null, "unsupported file type " + ext),
         };
     }
 
-    private static List<ParsedDocument> ParseYaml(string displayName, string content)
+    private static List<ParsedDocument> ParseYaml(string displayName, string content, InputLimits limits)
     {
         var stream = new YamlStream();
         var parser = new Parser(new StringReader(content));
         try
         {
+            YamlGuard.Check(displayName, content, limits);
             stream.Load(parser);
         }
         catch (YamlException e)
@@ -42,8 +86,7 @@ internal static class ConfigFileParser
         }
         catch (InvalidOperationException e)
         {
-            // YamlDotNet reports some truncated constructs (an unclosed flow sequence at end of file) this way.
-            throw new ConfigFileParseException(displayName, parser.Current?.End.Line, "unexpected end of the document (unclosed [ or {?)", e);
+            throw UnexpectedEnd(displayName, parser, e);
         }
         var docs = new List<ParsedDocument>();
         foreach (var doc in stream.Documents)
@@ -67,6 +110,10 @@ internal static class ConfigFileParser
         }
         return docs;
     }
+
+    /// <summary>YamlDotNet reports some truncated constructs (an unclosed flow sequence at end of file) with an <see cref="InvalidOperationException"/>.</summary>
+    internal static ConfigFileParseException UnexpectedEnd(string displayName, IParser parser, InvalidOperationException e) =>
+        new(displayName, parser.Current?.End.Line, "unexpected end of the document (unclosed [ or {?)", e);
 
     private static string? Take(OrderedDictionary<string, object?> flat, string key)
     {

@@ -36,11 +36,7 @@ internal sealed class EnvironmentService(IEnvironmentRepository repository, Ciph
     {
         RequestGuard.CheckSegment("application", application);
         var profiles = ParseProfiles(profile);
-        var decodedLabel = label is null ? null : RequestGuard.DecodeLabel(label);
-        if (decodedLabel is not null && (decodedLabel.Length == 0 || decodedLabel.Contains("..", StringComparison.Ordinal) || decodedLabel.Contains('\0', StringComparison.Ordinal)))
-        {
-            throw new BadConfigRequestException($"Invalid label '{label}'");
-        }
+        var decodedLabel = label is null ? null : RequestGuard.CheckLabel(label);
         var raw = repository.FindOne(application, profiles, decodedLabel);
         var key = (application, profile, label, resolvePlaceholders);
         if (_cache.TryGetValue(key, out var hit) && hit.Matches(raw))
@@ -92,11 +88,7 @@ internal sealed class EnvironmentService(IEnvironmentRepository repository, Ciph
     public PlainTextResource? GetResource(string application, string profile, string label, string path)
     {
         RequestGuard.CheckSegment("application", application);
-        var decodedLabel = RequestGuard.DecodeLabel(label);
-        if (decodedLabel.Contains("..", StringComparison.Ordinal))
-        {
-            throw new BadConfigRequestException($"Invalid label '{label}'");
-        }
+        var decodedLabel = RequestGuard.CheckLabel(label);
         return repository.FindResource(application, ParseProfiles(profile), decodedLabel, RequestGuard.CheckRelativePath(path));
     }
 }

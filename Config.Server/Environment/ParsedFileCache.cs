@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Infrastructure.Config.Server.Limits;
+using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Config.Server.Environment;
 
@@ -6,7 +8,7 @@ namespace Infrastructure.Config.Server.Environment;
 /// Parsed configuration files keyed by logical path and a version stamp (mtime+length, or a git blob id).
 /// A file that stops parsing keeps being served from its last good copy and is listed in <see cref="Broken"/>.
 /// </summary>
-internal sealed partial class ParsedFileCache(ILogger<ParsedFileCache> logger)
+internal sealed partial class ParsedFileCache(ILogger<ParsedFileCache> logger, IOptions<InputLimits> limits)
 {
     private sealed record Entry(string Stamp, IReadOnlyList<ParsedDocument> Documents);
 
@@ -16,7 +18,11 @@ internal sealed partial class ParsedFileCache(ILogger<ParsedFileCache> logger)
     /// <summary>Files that failed to parse on their latest version, with the error.</summary>
     public IReadOnlyDictionary<string, ConfigFileParseException> Broken => _broken;
 
-    public IReadOnlyList<ParsedDocument> GetOrParse(string key, string stamp, string displayName, Func<string> readContent)
+    /// <summary>
+    /// The file's documents: cached for the same <paramref name="stamp"/>, else parsed from <paramref name="readContent"/>
+    /// (not called when <paramref name="length"/> is over <see cref="InputLimits.MaxFileBytes"/>).
+    /// </summary>
+    public IReadOnlyList<ParsedDocument> GetOrParse(string key, string stamp, string displayName, long length, Func<byte[]> readContent)
     {
         if (_entries.TryGetValue(key, out var e) && e.Stamp == stamp)
         {
@@ -28,7 +34,8 @@ internal sealed partial class ParsedFileCache(ILogger<ParsedFileCache> logger)
         }
         try
         {
-            var docs = ConfigFileParser.Parse(displayName, readContent());
+            ConfigFileParser.CheckSize(displayName, length, limits.Value);
+            var docs = ConfigFileParser.Parse(displayName, readContent(), limits.Value);
             _entries[key] = new Entry(stamp, docs);
             foreach (var k in _broken.Keys.Where(k => k.StartsWith(key + "\n", StringComparison.Ordinal)))
             {

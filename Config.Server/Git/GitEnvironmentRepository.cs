@@ -71,10 +71,7 @@ internal sealed partial class GitEnvironmentRepository : IEnvironmentRepository,
                 {
                     if (commit[dir + candidate]?.Target is Blob blob)
                     {
-                        using var s = blob.GetContentStream();
-                        using var ms = new MemoryStream();
-                        s.CopyTo(ms);
-                        return new PlainTextResource($"{_displayUri}/{dir}{candidate}", ms.ToArray());
+                        return new PlainTextResource($"{_displayUri}/{dir}{candidate}", ReadBlob(blob));
                     }
                 }
             }
@@ -252,10 +249,18 @@ internal sealed partial class GitEnvironmentRepository : IEnvironmentRepository,
                     continue;
                 }
                 var display = $"{_displayUri}/{path}";
-                var docs = _cache.GetOrParse($"git:{label}:{path}", blob.Sha, display, () => blob.GetContentText(Encoding.UTF8));
+                var docs = _cache.GetOrParse($"git:{label}:{path}", blob.Sha, display, blob.Size, () => ReadBlob(blob));
                 yield return new LoadedFile(display, docs);
             }
         }
+    }
+
+    private static byte[] ReadBlob(Blob blob)
+    {
+        using var s = blob.GetContentStream();
+        using var ms = new MemoryStream();
+        s.CopyTo(ms);
+        return ms.ToArray();
     }
 
     public void Dispose() => _repo?.Dispose();

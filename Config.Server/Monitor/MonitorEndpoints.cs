@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using Infrastructure.Config.Server.Limits;
 using Infrastructure.Config.Server.Security;
+using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Config.Server.Monitor;
 
@@ -10,9 +11,9 @@ internal static class MonitorEndpoints
 {
     public static IEndpointRouteBuilder MapMonitorEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/monitor", async (HttpRequest request, RefreshEventBus bus) =>
+        app.MapPost("/monitor", async (HttpRequest request, RefreshEventBus bus, IOptions<InputLimits> limits) =>
         {
-            var paths = await ExtractPathsAsync(request);
+            var paths = await ExtractPathsAsync(request, limits.Value);
             var e = paths.Count == 0 ? null : bus.PublishForPaths(paths, "webhook " + WebhookKind(request));
             // Spring answers with the set of service names it notified.
             return Results.Json(e?.Destinations ?? []);
@@ -97,17 +98,16 @@ internal static class MonitorEndpoints
         : "path";
 
     /// <summary>Changed file paths from a push payload (<c>commits[].added/modified/removed</c>) or from <c>path</c> form/JSON fields.</summary>
-    internal static async Task<List<string>> ExtractPathsAsync(HttpRequest request)
+    internal static async Task<List<string>> ExtractPathsAsync(HttpRequest request, InputLimits limits)
     {
         var paths = new List<string>();
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync();
-            paths.AddRange(form["path"].Where(p => !string.IsNullOrWhiteSpace(p))!);
+            var form = await RequestBodyReader.ReadFormAsync(request, limits);
+            paths.AddRange(form.Where(f => f.Key == "path" && !string.IsNullOrWhiteSpace(f.Value)).Select(f => f.Value));
             return paths;
         }
-        using var reader = new StreamReader(request.Body, Encoding.UTF8);
-        var body = await reader.ReadToEndAsync();
+        var body = await RequestBodyReader.ReadTextAsync(request, limits);
         if (string.IsNullOrWhiteSpace(body))
         {
             return paths;
@@ -152,6 +152,11 @@ internal static class MonitorEndpoints
                     paths.AddRange(path.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!));
                 }
             }
+        }
+        // A JSON string may still carry an escaped \u0000, which no file name has.
+        if (paths.Any(p => p.Contains('\0', StringComparison.Ordinal)))
+        {
+            throw new BadHttpRequestException("A path in the webhook body contains a NUL character", StatusCodes.Status400BadRequest);
         }
         return paths;
     }

@@ -116,7 +116,7 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
                 }
                 var stamp = $"{info.LastWriteTimeUtc.Ticks}:{info.Length}";
                 var displayName = display + name + ext;
-                var docs = cache.GetOrParse(full, stamp, displayName, () => File.ReadAllText(full));
+                var docs = cache.GetOrParse(full, stamp, displayName, info.Length, () => File.ReadAllBytes(full));
                 yield return new LoadedFile(displayName, docs);
             }
         }

@@ -1,7 +1,8 @@
-using System.Text;
 using Infrastructure.Config.Server.Api;
 using Infrastructure.Config.Server.Environment;
+using Infrastructure.Config.Server.Limits;
 using Infrastructure.Config.Server.Security;
+using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Config.Server.Postgres;
 
@@ -15,11 +16,10 @@ internal static class AdminEndpoints
             return app; // only the PostgreSQL backend is writable
         }
         var group = app.MapGroup("/admin").RequireAuthorization(ConfigPolicies.Admin);
-        group.MapPut("/properties/{application}/{profile}/{label}/{key}", async (HttpContext ctx, string application, string profile, string label, string key, PostgresEnvironmentRepository repo) =>
+        group.MapPut("/properties/{application}/{profile}/{label}/{key}", async (HttpContext ctx, string application, string profile, string label, string key, PostgresEnvironmentRepository repo, IOptions<InputLimits> limits) =>
         {
             Check(application, profile, label, key);
-            using var reader = new StreamReader(ctx.Request.Body, Encoding.UTF8);
-            var value = await reader.ReadToEndAsync(ctx.RequestAborted);
+            var value = await RequestBodyReader.ReadTextAsync(ctx.Request, limits.Value);
             var change = await repo.WriteAsync(application, profile, RequestGuard.DecodeLabel(label), key, value, Who(ctx), ctx.RequestAborted);
             return Results.Ok(change);
         });

@@ -82,11 +82,48 @@ public sealed class CatalogApiTests
         Assert.Equal(HttpStatusCode.BadRequest, (await c.PostAsJsonAsync("/chaos", new { errorRatio = 2.0 })).StatusCode);
     }
 
-    [Fact]
-    public async Task Chaos_OutsideDevelopment_Refused()
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("POST")]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    public async Task Chaos_Production_SwitchDoesNotExist(string method)
     {
         await using var f = Catalog("Production");
-        var r = await f.CreateClient().PostAsJsonAsync("/chaos", new { down = true });
-        Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+        var c = f.CreateClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), "/chaos");
+        if (method is "POST" or "PUT")
+        {
+            request.Content = JsonContent.Create(new { down = true });
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await c.SendAsync(request)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await c.GetAsync("/actuator/health")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Chaos_EnabledOutsideDevelopment_NeedsToken()
+    {
+        await using var f = Catalog("Production", new() { ["Chaos:Enabled"] = "true", ["Chaos:Token"] = "lab-only" });
+        var c = f.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await c.PostAsJsonAsync("/chaos", new { down = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await c.DeleteAsync("/chaos")).StatusCode);
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/chaos") { Content = JsonContent.Create(new { down = true }) };
+        wrong.Headers.Add("X-Chaos-Token", "lab-onlY");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await c.SendAsync(wrong)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await c.GetAsync("/actuator/health")).StatusCode);
+
+        c.DefaultRequestHeaders.Add("X-Chaos-Token", "lab-only");
+        Assert.Equal(HttpStatusCode.OK, (await c.PostAsJsonAsync("/chaos", new { down = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await c.GetAsync("/actuator/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await c.DeleteAsync("/chaos")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await c.GetAsync("/actuator/health")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Chaos_EnabledOutsideDevelopmentWithoutToken_RefusesToStart()
+    {
+        await using var f = Catalog("Production", new() { ["Chaos:Enabled"] = "true" });
+        var e = Assert.ThrowsAny<Exception>(() => f.CreateClient());
+        Assert.Contains("Chaos:Token", e.ToString(), StringComparison.Ordinal);
     }
 }

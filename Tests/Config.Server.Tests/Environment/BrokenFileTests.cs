@@ -23,6 +23,50 @@ public sealed class BrokenFileTests
     }
 
     [Fact]
+    public async Task Get_BillionLaughsYaml_500NamingTheLimitOthersServe()
+    {
+        using var dir = new TempDir();
+        dir.Write("good.yml", "a: 1\n");
+        dir.Write("bomb.yml", YamlBombs.BillionLaughs());
+        using var f = ConfigServerFactory.Native(dir.Path);
+        // A guard against hanging, not a speed check: unbounded, this request never completes.
+        using var http = f.CreateClient();
+        http.Timeout = TimeSpan.FromSeconds(10);
+        for (var i = 0; i < 2; i++)
+        {
+            using var bomb = await http.GetAsync("/bomb/default");
+            Assert.Equal(HttpStatusCode.InternalServerError, bomb.StatusCode);
+            var body = JsonDocument.Parse(await bomb.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(500, body.GetProperty("status").GetInt32());
+            Assert.Equal("/bomb/default", body.GetProperty("path").GetString());
+            var message = body.GetProperty("message").GetString()!;
+            Assert.Contains("bomb.yml", message, StringComparison.Ordinal);
+            Assert.Contains("aliases", message, StringComparison.Ordinal);
+        }
+        using var good = await http.GetAsync("/good/default");
+        Assert.Equal(HttpStatusCode.OK, good.StatusCode);
+        var health = JsonDocument.Parse(await http.GetStringAsync("/actuator/health")).RootElement;
+        var broken = health.GetProperty("components").GetProperty("configServer").GetProperty("details").GetProperty("brokenFiles")[0];
+        Assert.EndsWith("bomb.yml", broken.GetProperty("file").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_FileOverSizeLimit_500NamingTheLimit()
+    {
+        using var dir = new TempDir();
+        dir.Write("big.yml", "a: " + new string('x', 5000) + "\n");
+        using var f = new ConfigServerFactory(new Dictionary<string, string?>
+        {
+            ["ConfigServer:Native:SearchLocations"] = dir.Path,
+            ["ConfigServer:Limits:MaxFileBytes"] = "4096",
+        });
+        using var http = f.CreateClient();
+        using var r = await http.GetAsync("/big/default");
+        Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode);
+        Assert.Contains("ConfigServer:Limits:MaxFileBytes", await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Get_FileBreaksAfterGoodLoad_ServesLastGoodAndHealthReportsUntilFixed()
     {
         using var dir = new TempDir();

@@ -73,6 +73,21 @@ public sealed class GitBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task Get_BillionLaughsCommitted_500ForThatAppOthersServe()
+    {
+        Commit(("bomb.yml", Environment.YamlBombs.BillionLaughs()));
+        using var f = Server();
+        using var http = f.CreateClient();
+        // A guard against hanging, not a speed check: unbounded, this request never completes.
+        http.Timeout = TimeSpan.FromSeconds(10);
+        using var bomb = await http.GetAsync("/bomb/default");
+        Assert.Equal(HttpStatusCode.InternalServerError, bomb.StatusCode);
+        Assert.Contains("bomb.yml", await bomb.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var catalog = await GetJsonAsync(http, "/catalog/default");
+        Assert.Equal(20, catalog.GetProperty("propertySources")[0].GetProperty("source").GetProperty("page-size").GetInt32());
+    }
+
+    [Fact]
     public async Task GetPlainText_FromCommitTree_ServesFile()
     {
         Commit(("nginx.conf", "listen ${port:80};\n"));

@@ -50,6 +50,21 @@ public sealed class PostgresBackendTests(PostgresDatabase db) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task Put_BodyWithNulOrInvalidUtf8_400AndNothingWritten()
+    {
+        await using var f = Server();
+        using var http = f.CreateClient();
+        foreach (var body in new[] { "a\0b"u8.ToArray(), [0x63, 0x61, 0x66, 0xE9] })
+        {
+            using var content = new ByteArrayContent(body) { Headers = { ContentType = new("text/plain") } };
+            using var r = await http.PutAsync("/admin/properties/nulls/default/master/key", content);
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+            Assert.Equal(400, JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetInt32());
+        }
+        Assert.Equal(0, (await http.GetFromJsonAsync<JsonElement>("/admin/history?application=nulls")).GetArrayLength());
+    }
+
+    [Fact]
     public async Task PutThenGet_SpringJdbcOrder_VersionChangesWithEveryWrite()
     {
         await using var f = Server();
