@@ -4,6 +4,7 @@ using Infrastructure.Discovery.Server.Dashboard;
 using Infrastructure.Discovery.Server.Eviction;
 using Infrastructure.Discovery.Server.Registry;
 using Infrastructure.Discovery.Server.Replication;
+using Infrastructure.Discovery.Server.Security;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,9 +13,11 @@ builder.AddServiceDefaults();
 builder.AddEurekaRegistry();
 builder.AddEviction();
 builder.AddReplication();
+builder.AddRegistrySecurity();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.UseRegistrySecurity();
 app.MapEurekaApi();
 app.MapDashboard();
 return app.RunServer();

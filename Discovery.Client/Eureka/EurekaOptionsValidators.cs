@@ -1,3 +1,4 @@
+using Infrastructure.Discovery.Client.Eureka.Transport;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Discovery.Client.Eureka;
@@ -8,7 +9,7 @@ internal sealed class EurekaClientOptionsValidator : IValidateOptions<EurekaClie
     public ValidateOptionsResult Validate(string? name, EurekaClientOptions options) =>
         options.InvalidServiceUrls.Count == 0
             ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"Eureka:Client:ServiceUrl: not an absolute http(s) URL: {string.Join(", ", options.InvalidServiceUrls.Select(u => $"'{u}'"))}");
+            : ValidateOptionsResult.Fail($"Eureka:Client:ServiceUrl: not an absolute http(s) URL: {string.Join(", ", options.InvalidServiceUrls.Select(u => $"'{ServiceUrlCredentials.Redact(u)}'"))}");
 }
 
 /// <summary>Checks the lease settings and URL paths of <see cref="EurekaInstanceOptions"/>.</summary>

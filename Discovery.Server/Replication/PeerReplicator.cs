@@ -142,6 +142,15 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
             try
             {
                 using var response = await SendAsync(peer, task, ct);
+                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                {
+                    // Retrying cannot help: the peer wants credentials we do not have. Said once, not per heartbeat.
+                    if (peer.Failed(_time.GetUtcNow(), Refused(task.Action.ToString(), response.StatusCode)))
+                    {
+                        LogPeerRefused(_logger, peer.ServiceUrl, task.Action.ToString(), (int)response.StatusCode);
+                    }
+                    return;
+                }
                 peer.Succeeded(_time.GetUtcNow());
                 if (task.Action == ReplicationAction.Heartbeat && response.StatusCode == HttpStatusCode.NotFound
                     && _registry.TryGetInstance(task.App, task.Id, out var current))
@@ -200,6 +209,7 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
                 (task.Metadata ?? new Dictionary<string, string>()).Select(kv => (kv.Key, (string?)kv.Value)).ToArray()))),
         };
         request.Headers.TryAddWithoutValidation(EurekaApi.ReplicationHeader, "true");
+        request.Headers.Authorization = peer.Authorization;
         request.Headers.Accept.ParseAdd("application/json");
         return SendDisposingAsync(request, ct);
     }
@@ -242,7 +252,16 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
                 {
                     using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peer.ServiceUrl, "apps"));
                     request.Headers.Accept.ParseAdd("application/json");
+                    request.Headers.Authorization = peer.Authorization;
                     using var response = await _http.SendAsync(request, ct);
+                    if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                    {
+                        if (peer.Failed(_time.GetUtcNow(), Refused("registry sync", response.StatusCode)))
+                        {
+                            LogPeerRefused(_logger, peer.ServiceUrl, "registry sync", (int)response.StatusCode);
+                        }
+                        continue;
+                    }
                     if (!response.IsSuccessStatusCode)
                     {
                         peer.Failed(_time.GetUtcNow(), $"GET apps answered {(int)response.StatusCode}");
@@ -297,6 +316,9 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
         return count;
     }
 
+    private static string Refused(string call, HttpStatusCode status) =>
+        $"{call} refused with {(int)status}: put the peer's credentials in its URL";
+
     private static IEnumerable<JsonElement> AsArray(JsonElement e) =>
         e.ValueKind == JsonValueKind.Array ? e.EnumerateArray() : e.ValueKind == JsonValueKind.Object ? [e] : [];
 
@@ -308,6 +330,9 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Synced {Count} instances from {Peer}")]
     private static partial void LogSynced(ILogger logger, int count, Uri peer);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Peer {Peer} refused {Call} with {Status}: its registry is closed; put its credentials in the peer URL (http://user:password@host:port/eureka/)")]
+    private static partial void LogPeerRefused(ILogger logger, Uri peer, string call, int status);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "Registry sync from {Peer} failed")]
     private static partial void LogSyncFailed(ILogger logger, Exception exception, Uri peer);

@@ -10,18 +10,23 @@ namespace Infrastructure.Discovery.Client.Eureka.Transport;
 /// The Eureka REST calls this client makes, against a list of servers with failover: a call goes to the
 /// server that answered last; on a connection error, timeout or 5xx it moves on to the next one, as
 /// Eureka's RetryableEurekaHttpClient does. Waiting and retrying later is the caller's business.
+/// A server URL with user info (<c>http://user:password@host:8761/eureka/</c>, as Spring's <c>defaultZone</c>) sends
+/// those credentials as HTTP Basic on every call; the URL is requested, logged and reported without them.
 /// </summary>
 internal sealed class EurekaHttpClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly IReadOnlyList<Uri> _servers;
+    private readonly IReadOnlyList<AuthenticationHeaderValue?> _credentials;
     private readonly ILogger<EurekaHttpClient> _logger;
     private int _current;
 
     public EurekaHttpClient(IOptions<EurekaClientOptions> options, ILogger<EurekaHttpClient> logger)
     {
         var o = options.Value;
-        _servers = o.ServiceUrls;
+        // HttpClient ignores user info in a URL; it becomes a header here and is dropped from the URL itself.
+        _servers = o.ServiceUrls.Select(ServiceUrlCredentials.WithoutUserInfo).ToList();
+        _credentials = o.ServiceUrls.Select(ServiceUrlCredentials.FromUserInfo).ToList();
         _logger = logger;
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -96,6 +101,7 @@ internal sealed class EurekaHttpClient : IDisposable
             var index = (start + attempt) % _servers.Count;
             var server = _servers[index];
             using var request = build(server);
+            request.Headers.Authorization = _credentials[index];
             try
             {
                 var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);

@@ -151,7 +151,7 @@ public sealed class FakeEurekaServer : IAsyncDisposable
             var body = await reader.ReadToEndAsync();
             ctx.Request.Body.Position = 0;
             Requests.Enqueue(new RecordedRequest(ctx.Request.Method, ctx.Request.Path.Value ?? "", ctx.Request.QueryString.Value ?? "",
-                body, ctx.Request.ContentType, Stopwatch.GetTimestamp()));
+                body, ctx.Request.ContentType, Stopwatch.GetTimestamp(), ctx.Request.Headers.Authorization.ToString()));
             if (Unavailable)
             {
                 ctx.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -301,7 +301,7 @@ public sealed class FakeEurekaServer : IAsyncDisposable
 }
 
 /// <summary>One request the fake received.</summary>
-public sealed record RecordedRequest(string Method, string Path, string Query, string Body, string? ContentType, long Timestamp)
+public sealed record RecordedRequest(string Method, string Path, string Query, string Body, string? ContentType, long Timestamp, string Authorization = "")
 {
     /// <summary>When it arrived, on the <see cref="Stopwatch"/> clock.</summary>
     public TimeSpan At => Stopwatch.GetElapsedTime(0, Timestamp);

@@ -101,4 +101,63 @@ public sealed class EurekaJsClientTests
         Assert.Contains("DEREGISTERED", output, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/eureka/apps/JSINTEROP/js-host:jsinterop:3000")).StatusCode);
     }
+    // Spring-style credentials in the service URL; the request library eureka-js-client uses turns them into Basic.
+    private const string SecuredScript = """
+        const { Eureka } = require('eureka-js-client');
+        const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+        const client = new Eureka({
+          instance: {
+            app: 'jssecured', instanceId: 'js-host:jssecured:3000', hostName: 'js-host', ipAddr: '127.0.0.1',
+            port: { '$': 3000, '@enabled': true }, vipAddress: 'jssecured',
+            dataCenterInfo: { '@class': 'com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo', name: 'MyOwn' },
+          },
+          eureka: { serviceUrls: { default: [process.env.EUREKA_URL] }, heartbeatInterval: 1000, registryFetchInterval: 1000, maxRetries: 0 },
+          logger: quiet,
+        });
+        const deadline = Date.now() + 30000;
+        client.start((err) => {
+          if (err) { console.log('START_FAILED ' + err.message); process.exit(2); }
+          console.log('REGISTERED');
+          const poll = setInterval(() => {
+            const ids = client.getInstancesByAppId('jssecured').map((i) => i.instanceId);
+            if (ids.length > 0 || Date.now() > deadline) {
+              clearInterval(poll);
+              console.log('FOUND ' + JSON.stringify(ids));
+              client.stop((stopErr) => {
+                console.log(stopErr ? 'STOP_FAILED ' + stopErr.message : 'DEREGISTERED');
+                process.exit(stopErr ? 3 : 0);
+              });
+            }
+          }, 300);
+        });
+        """;
+
+    [Fact]
+    public async Task EurekaJsClient_SecuredServer_CredentialsInServiceUrlsRegisterFetchAndDeregister_WithoutThemRefused()
+    {
+        const string password = "js-Secret-9";
+        await using var server = await ServerProcess.StartAsync("Discovery.Server", environment: new Dictionary<string, string?>
+        {
+            ["Eureka__Server__ResponseCacheUpdateIntervalMs"] = "500",
+            ["Eureka__Server__Security__Enabled"] = "true",
+            ["Spring__Security__User__Name"] = "eureka",
+            ["Spring__Security__User__Password"] = password,
+        });
+        var port = server.BaseUri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var (refusedExit, refused) = await NodeScript.RunAsync(SecuredScript, TimeSpan.FromSeconds(60), new Dictionary<string, string>
+        {
+            ["EUREKA_URL"] = $"http://127.0.0.1:{port}/eureka/apps/",
+        });
+        Assert.True(refusedExit == 2 && refused.Contains("START_FAILED", StringComparison.Ordinal), refused);
+
+        var (exit, output) = await NodeScript.RunAsync(SecuredScript, TimeSpan.FromSeconds(60), new Dictionary<string, string>
+        {
+            ["EUREKA_URL"] = $"http://eureka:{password}@127.0.0.1:{port}/eureka/apps/",
+        });
+        Assert.True(exit == 0, output);
+        Assert.Contains("REGISTERED", output, StringComparison.Ordinal);
+        Assert.Contains("FOUND [\"js-host:jssecured:3000\"]", output, StringComparison.Ordinal);
+        Assert.Contains("DEREGISTERED", output, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,134 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Infrastructure.ServiceDefaults.Security;
+using Microsoft.Extensions.Options;
+
+namespace Infrastructure.Discovery.Server.Security;
+
+/// <summary>
+/// HTTP Basic in front of the registry, as Spring Security's <c>httpBasic()</c> on a Spring Cloud Eureka server: 401 with
+/// <c>WWW-Authenticate: Basic realm="eureka"</c> and Spring Boot's error body unless the request carries the configured
+/// user. Peers are held to the same credential, so replication needs it in their URLs too.
+/// </summary>
+internal sealed partial class RegistrySecurityMiddleware
+{
+    /// <summary>The realm in the challenge.</summary>
+    public const string Realm = "eureka";
+
+    private readonly RequestDelegate _next;
+    private readonly RegistrySecurityOptions _options;
+    private readonly byte[] _expectedHash;
+    private readonly AuthenticationFailureThrottle _throttle;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RegistrySecurityMiddleware> _logger;
+
+    public RegistrySecurityMiddleware(
+        RequestDelegate next, IOptions<RegistrySecurityOptions> options, IOptions<SpringSecurityUserOptions> user,
+        AuthenticationFailureThrottle throttle, TimeProvider time, ILogger<RegistrySecurityMiddleware> logger)
+    {
+        _next = next;
+        _options = options.Value;
+        // Only a hash is kept: compared in constant time and of fixed length, so neither timing nor length tells a guesser anything.
+        _expectedHash = SHA256.HashData(Encoding.UTF8.GetBytes(user.Value.Name + ":" + user.Value.Password));
+        _throttle = throttle;
+        _time = time;
+        _logger = logger;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (IsOpen(context.Request))
+        {
+            return _next(context);
+        }
+        var key = AuthenticationFailureThrottle.RemoteAddressKey(context);
+        if (_throttle.IsBlocked(key))
+        {
+            _throttle.SetTooManyRequests(context.Response);
+            return WriteErrorAsync(context, "Too Many Requests");
+        }
+        switch (Check(context.Request.Headers.Authorization))
+        {
+            case Outcome.Authenticated:
+                return _next(context);
+            case Outcome.Wrong:
+                if (_throttle.RecordFailure(key))
+                {
+                    LogBlocked(_logger, key, _throttle.Window);
+                }
+                else
+                {
+                    LogRejected(_logger, key, context.Request.Method, context.Request.Path.Value);
+                }
+                break;
+        }
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\"";
+        return WriteErrorAsync(context, "Unauthorized");
+    }
+
+    private bool IsOpen(HttpRequest request) =>
+        !_options.Enabled
+        // Probes carry no credentials; Spring Boot leaves health open for the same reason.
+        || request.Path.StartsWithSegments("/actuator/health", StringComparison.OrdinalIgnoreCase)
+        || (!_options.ProtectReads && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)));
+
+    private Outcome Check(Microsoft.Extensions.Primitives.StringValues header)
+    {
+        if (header.Count == 0)
+        {
+            return Outcome.Missing;
+        }
+        if (header.Count > 1)
+        {
+            return Outcome.Wrong;
+        }
+        var value = header[0] ?? "";
+        if (!value.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            // A bearer token or another scheme is no guess at the password: answered as no credentials, not counted.
+            return Outcome.Missing;
+        }
+        byte[] decoded;
+        try
+        {
+            decoded = Convert.FromBase64String(value[6..].Trim());
+        }
+        catch (FormatException)
+        {
+            return Outcome.Wrong;
+        }
+        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(decoded), _expectedHash) ? Outcome.Authenticated : Outcome.Wrong;
+    }
+
+    /// <summary>Spring Boot's error body (<c>timestamp</c>, <c>status</c>, <c>error</c>, <c>path</c>); Eureka clients ignore it, people read it.</summary>
+    private Task WriteErrorAsync(HttpContext context, string error)
+    {
+        context.Response.ContentType = "application/json";
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("timestamp", _time.GetUtcNow());
+            w.WriteNumber("status", context.Response.StatusCode);
+            w.WriteString("error", error);
+            w.WriteString("path", context.Request.Path.Value ?? "/");
+            w.WriteEndObject();
+        }
+        return context.Response.Body.WriteAsync(buffer.ToArray()).AsTask();
+    }
+
+    private enum Outcome
+    {
+        Missing,
+        Wrong,
+        Authenticated,
+    }
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Debug, Message = "Wrong credentials from {RemoteAddress} for {Method} {Path}")]
+    private static partial void LogRejected(ILogger logger, string remoteAddress, string method, string? path);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Too many wrong credentials from {RemoteAddress}: answering it 429 for up to {Window}")]
+    private static partial void LogBlocked(ILogger logger, string remoteAddress, TimeSpan window);
+}
