@@ -40,6 +40,8 @@ internal static class SecurityExtensions
             .AddPolicy(ConfigPolicies.Read, p => Require(p, enabled, ConfigPolicies.ReadScope, ConfigPolicies.AdminScope))
             .AddPolicy(ConfigPolicies.Admin, p => Require(p, enabled, ConfigPolicies.AdminScope));
         builder.Services.AddHostedService<SecurityStartupCheck>();
+        builder.Services.AddSingleton(sp => new Infrastructure.ServiceDefaults.Security.AuthenticationFailureThrottle(
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SecurityOptions>>().Value.AuthenticationThrottle));
         return builder;
     }
 

@@ -17,6 +17,9 @@ public sealed class SecurityOptions
 
     /// <summary>Required token audience; default none (any audience from the authority; the scope decides).</summary>
     public string? Audience { get; set; }
+
+    /// <summary>Wrong Basic passwords allowed per caller address in a window before 429 (<c>PermitLimit</c> 10, <c>Window</c> 1 minute).</summary>
+    public Infrastructure.ServiceDefaults.Security.AuthenticationThrottleOptions AuthenticationThrottle { get; set; } = new();
 }
 
 /// <summary>One HTTP Basic user.</summary>

@@ -76,6 +76,26 @@ public sealed class SecurityTests : IDisposable
     }
 
     [Fact]
+    public async Task Basic_PasswordGuessing_ThrottledWith429EvenForTheRightPassword()
+    {
+        await using var f = Secured();
+        using var http = f.CreateClient();
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(http, HttpMethod.Get, "/svc/default", Basic("reader", "guess" + i)));
+        }
+
+        using var req = new HttpRequestMessage(HttpMethod.Get, "/svc/default");
+        req.Headers.Authorization = Basic("reader", "r-pass");
+        using var r = await http.SendAsync(req);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, r.StatusCode);
+        Assert.NotNull(r.Headers.RetryAfter);
+        // Requests without credentials are not counted and still get the ordinary challenge.
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(http, HttpMethod.Get, "/svc/default", null));
+    }
+
+    [Fact]
     public async Task Bearer_TokenFromAuthorityWithScope_Accepted()
     {
         using var rsa = RSA.Create(2048);
