@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
@@ -68,6 +69,8 @@ public static class GatewayExtensions
         // DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1); off by default because blocking code would stall the sockets.
         services.Configure<SocketTransportOptions>(o =>
             o.UnsafePreferInlineScheduling = builder.Configuration.GetValue("Gateway:Kestrel:UnsafePreferInlineScheduling", false));
+        services.Configure<KestrelServerOptions>(o => KestrelLimits.Bind(builder.Configuration, o.Limits));
+        KestrelLimits.RefuseBareLineFeeds();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<GatewayTelemetry>();
         services.AddSingleton<ProxyHttpClient>();

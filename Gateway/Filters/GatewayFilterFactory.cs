@@ -35,13 +35,13 @@ internal sealed class GatewayFilterFactory(IRateLimiter rateLimiter)
             case "SETPATH":
                 return new SetPathFilter(d, A("template", 0));
             case "ADDREQUESTPARAMETER":
-                return new AddRequestParameterFilter(d, A("name", 0), d.Get("value", 1) ?? "");
+                return new AddRequestParameterFilter(d, A("name", 0), new UriVariableTemplate(d.Get("value", 1) ?? ""));
             case "REMOVEREQUESTPARAMETER":
                 return new RemoveRequestParameterFilter(d, A("name", 0));
             case "ADDREQUESTHEADER":
-                return new AddRequestHeaderFilter(d, A("name", 0), d.Get("value", 1) ?? "");
+                return new AddRequestHeaderFilter(d, A("name", 0), new UriVariableTemplate(d.Get("value", 1) ?? ""));
             case "SETREQUESTHEADER":
-                return new SetRequestHeaderFilter(d, A("name", 0), d.Get("value", 1) ?? "");
+                return new SetRequestHeaderFilter(d, A("name", 0), new UriVariableTemplate(d.Get("value", 1) ?? ""));
             case "REMOVEREQUESTHEADER":
                 return new RemoveRequestHeaderFilter(d, A("name", 0));
             case "MAPREQUESTHEADER":
@@ -53,9 +53,9 @@ internal sealed class GatewayFilterFactory(IRateLimiter rateLimiter)
             case "FALLBACKHEADERS":
                 return new FallbackHeadersFilter(d);
             case "ADDRESPONSEHEADER":
-                return new AddResponseHeaderFilter(d, A("name", 0), d.Get("value", 1) ?? "");
+                return new AddResponseHeaderFilter(d, A("name", 0), new UriVariableTemplate(d.Get("value", 1) ?? ""));
             case "SETRESPONSEHEADER":
-                return new SetResponseHeaderFilter(d, A("name", 0), d.Get("value", 1) ?? "");
+                return new SetResponseHeaderFilter(d, A("name", 0), new UriVariableTemplate(d.Get("value", 1) ?? ""));
             case "REMOVERESPONSEHEADER":
                 return new RemoveResponseHeaderFilter(d, A("name", 0));
             case "SETSTATUS":

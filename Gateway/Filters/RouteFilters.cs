@@ -45,12 +45,15 @@ internal sealed class SetPathFilter(NamedArgs d, string template) : GatewayFilte
     }
 }
 
-internal sealed class AddRequestParameterFilter(NamedArgs d, string name, string value) : GatewayFilter(d), IRequestPathTransform
+internal sealed class AddRequestParameterFilter(NamedArgs d, string name, UriVariableTemplate value) : GatewayFilter(d), IRequestPathTransform
 {
-    private readonly string _pair = Uri.EscapeDataString(name) + "=" + Uri.EscapeDataString(value);
+    private readonly string _name = Uri.EscapeDataString(name) + "=";
 
-    public void Apply(GatewayExchange exchange) =>
-        exchange.Query = exchange.Query.Length <= 1 ? "?" + _pair : exchange.Query + "&" + _pair;
+    public void Apply(GatewayExchange exchange)
+    {
+        var pair = _name + Uri.EscapeDataString(value.Expand(exchange));
+        exchange.Query = exchange.Query.Length <= 1 ? "?" + pair : exchange.Query + "&" + pair;
+    }
 }
 
 internal sealed class RemoveRequestParameterFilter(NamedArgs d, string name) : GatewayFilter(d), IRequestPathTransform
@@ -71,17 +74,17 @@ internal sealed class RemoveRequestParameterFilter(NamedArgs d, string name) : G
     }
 }
 
-internal sealed class AddRequestHeaderFilter(NamedArgs d, string name, string value) : GatewayFilter(d), IRequestHeadersTransform
+internal sealed class AddRequestHeaderFilter(NamedArgs d, string name, UriVariableTemplate value) : GatewayFilter(d), IRequestHeadersTransform
 {
-    public void Apply(GatewayExchange exchange, HttpRequestMessage request) => RequestHeaders.Add(request, name, value);
+    public void Apply(GatewayExchange exchange, HttpRequestMessage request) => RequestHeaders.Add(request, name, value.ExpandForHeader(exchange));
 }
 
-internal sealed class SetRequestHeaderFilter(NamedArgs d, string name, string value) : GatewayFilter(d), IRequestHeadersTransform
+internal sealed class SetRequestHeaderFilter(NamedArgs d, string name, UriVariableTemplate value) : GatewayFilter(d), IRequestHeadersTransform
 {
     public void Apply(GatewayExchange exchange, HttpRequestMessage request)
     {
         RequestHeaders.Remove(request, name);
-        RequestHeaders.Add(request, name, value);
+        RequestHeaders.Add(request, name, value.ExpandForHeader(exchange));
     }
 }
 
@@ -129,14 +132,14 @@ internal sealed class FallbackHeadersFilter(NamedArgs d) : GatewayFilter(d), IRe
     }
 }
 
-internal sealed class AddResponseHeaderFilter(NamedArgs d, string name, string value) : GatewayFilter(d), IResponseTransform
+internal sealed class AddResponseHeaderFilter(NamedArgs d, string name, UriVariableTemplate value) : GatewayFilter(d), IResponseTransform
 {
-    public void Apply(GatewayExchange exchange, HttpResponse response) => response.Headers.Append(name, value);
+    public void Apply(GatewayExchange exchange, HttpResponse response) => response.Headers.Append(name, value.ExpandForHeader(exchange));
 }
 
-internal sealed class SetResponseHeaderFilter(NamedArgs d, string name, string value) : GatewayFilter(d), IResponseTransform
+internal sealed class SetResponseHeaderFilter(NamedArgs d, string name, UriVariableTemplate value) : GatewayFilter(d), IResponseTransform
 {
-    public void Apply(GatewayExchange exchange, HttpResponse response) => response.Headers[name] = value;
+    public void Apply(GatewayExchange exchange, HttpResponse response) => response.Headers[name] = value.ExpandForHeader(exchange);
 }
 
 internal sealed class RemoveResponseHeaderFilter(NamedArgs d, string name) : GatewayFilter(d), IResponseTransform

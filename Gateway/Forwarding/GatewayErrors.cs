@@ -46,3 +46,11 @@ internal sealed class NoInstanceAvailableException(string serviceId) : Exception
 {
     public string ServiceId { get; } = serviceId;
 }
+
+/// <summary>Reading the client's request body failed (Kestrel's body-rate timeout, a malformed chunk, a reset): the client's fault, answered with Kestrel's status.</summary>
+internal sealed class ClientRequestBodyException(IOException inner)
+    : Exception("request body: " + inner.Message, inner)
+{
+    /// <summary>408 for a body slower than MinRequestBodyDataRate, 413 over MaxRequestBodySize, else 400.</summary>
+    public int StatusCode { get; } = inner is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+}

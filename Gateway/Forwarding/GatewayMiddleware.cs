@@ -186,6 +186,7 @@ internal sealed partial class GatewayMiddleware(
     {
         var (status, message) = ex switch
         {
+            ClientRequestBodyException e => (e.StatusCode, e.Message),
             NoInstanceAvailableException e => (StatusCodes.Status503ServiceUnavailable, e.Message),
             IsolatedCircuitException => (StatusCodes.Status503ServiceUnavailable, $"circuit of route '{exchange.Route.Id}' is isolated"),
             BrokenCircuitException => (StatusCodes.Status503ServiceUnavailable, $"circuit of route '{exchange.Route.Id}' is open"),

@@ -22,7 +22,7 @@ internal sealed class StreamingRequestContent(GatewayExchange exchange) : HttpCo
         try
         {
             int read;
-            while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            while ((read = await ReadClientAsync(source, buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                 // The handler keeps small writes in its buffer until it fills; a client streaming a few bytes at a time
@@ -34,6 +34,20 @@ internal sealed class StreamingRequestContent(GatewayExchange exchange) : HttpCo
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // The client's fault (too slow, malformed chunks, reset), not the upstream's: a distinct exception that the breakers,
+    // retries and the 502 mapping do not take for an upstream failure (they match HttpRequestException).
+    private static async ValueTask<int> ReadClientAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new ClientRequestBodyException(ex);
         }
     }
 

@@ -16,8 +16,11 @@ public sealed class GatewaySecurityOptions
     /// <summary>Expected <c>iss</c> when keys are configured directly. Default: the authority, or not checked.</summary>
     public string? Issuer { get; set; }
 
-    /// <summary>Expected <c>aud</c>; not checked when empty. Default none.</summary>
-    public string? Audience { get; set; }
+    /// <summary>
+    /// Expected <c>aud</c>: the gateway's API resource name at the authority (IdentityServer4 resource servers check theirs),
+    /// so a token issued for another API is refused. Empty turns the check off. Default <c>gateway</c>.
+    /// </summary>
+    public string? Audience { get; set; } = "gateway";
 
     /// <summary>RSA/EC public keys in PEM, used instead of (or besides) the authority's JWKS. Default none.</summary>
     public List<string> SigningKeys { get; set; } = [];

@@ -10,7 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddConfigServer();
 builder.AddServiceDefaults();
 builder.AddDiscoveryClient();
-builder.AddScopeAuthorization("catalog.read");
+builder.AddScopeAuthorization(audience: "catalog", scopes: ["catalog.read"]);
 builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
 var app = builder.Build();

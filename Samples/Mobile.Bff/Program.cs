@@ -11,7 +11,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddConfigServer();
 builder.AddServiceDefaults();
 builder.AddDiscoveryClient();
-builder.AddScopeAuthorization("catalog.read");
+// Not an API resource of its own: it relays the caller's token to the gateway, so it accepts what the gateway accepts.
+builder.AddScopeAuthorization(audience: "gateway", scopes: ["catalog.read"]);
 builder.AddGatewayClient();
 
 var app = builder.Build();

@@ -11,7 +11,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddConfigServer();
 builder.AddServiceDefaults();
 builder.AddDiscoveryClient();
-builder.AddScopeAuthorization("order.read", "order.write");
+builder.AddScopeAuthorization(audience: "orders", scopes: ["order.read", "order.write"]);
 builder.AddCatalogClient();
 
 var app = builder.Build();

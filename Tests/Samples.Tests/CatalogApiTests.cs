@@ -35,10 +35,11 @@ public sealed class CatalogApiTests
     }
 
     [Fact]
-    public async Task Products_TokenWithoutCatalogScope_Returns403()
+    public async Task Products_TokenForAnotherApi_Returns401()
     {
+        // Auth.Server gives an order.write token aud "orders" (and "gateway"), not "catalog".
         await using var f = Catalog();
-        Assert.Equal(HttpStatusCode.Forbidden, (await WithToken(f, "order.write").GetAsync("/api/products")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WithToken(f, "order.write").GetAsync("/api/products")).StatusCode);
     }
 
     [Fact]

@@ -23,10 +23,21 @@ internal static class TestTokens
             IssuedAt = now,
             NotBefore = now.AddMinutes(-1),
             Expires = now + (lifetime ?? TimeSpan.FromMinutes(10)),
-            Claims = new Dictionary<string, object> { ["sub"] = sub, ["client_id"] = "test", ["scope"] = scopes.Split(' ') },
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = sub, ["client_id"] = "test", ["scope"] = scopes.Split(' '), ["aud"] = Audiences(scopes.Split(' ')),
+            },
             SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.RsaSha256),
         });
     }
+
+    // Auth.Server's aud: the API resources (appsettings) holding any of the scopes.
+    private static string[] Audiences(string[] scopes) =>
+    [
+        .. scopes.Contains("catalog.read") ? ["catalog"] : Array.Empty<string>(),
+        .. scopes.Any(s => s.StartsWith("order.", StringComparison.Ordinal)) ? ["orders"] : Array.Empty<string>(),
+        .. scopes.Any(s => s is "catalog.read" or "order.read" or "order.write" or "gateway.admin") ? ["gateway"] : Array.Empty<string>(),
+    ];
 
     public static void UseTestIssuer(IServiceCollection services) =>
         services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, o =>

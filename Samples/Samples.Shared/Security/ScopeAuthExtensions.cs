@@ -15,21 +15,34 @@ public static class ScopeAuthExtensions
 
     /// <summary>
     /// Validates JWT access tokens issued by <c>Auth:Authority</c> (discovery document + JWKS, keys refreshed on an
-    /// unknown kid), the audience when <c>Auth:Audience</c> is set, and adds one policy per scope.
+    /// unknown kid) for <paramref name="audience"/> (the service's API resource name at Auth.Server, overridden by
+    /// <c>Auth:Audience</c>), and adds one policy per scope; a token without the scope gets 403 with <c>insufficient_scope</c>.
     /// </summary>
-    public static IHostApplicationBuilder AddScopeAuthorization(this IHostApplicationBuilder builder, params string[] scopes)
+    public static IHostApplicationBuilder AddScopeAuthorization(this IHostApplicationBuilder builder, string audience, string[] scopes)
     {
         var authority = builder.Configuration["Auth:Authority"] ?? "http://127.0.0.1:9000";
-        var audience = builder.Configuration["Auth:Audience"];
+        var configured = builder.Configuration["Auth:Audience"];
+        // IdentityServer4 resource servers always check aud: without it a token Auth.Server issued for another API (say
+        // "auth", for its admin scope) would pass the signature and issuer checks here too.
+        var expectedAudience = string.IsNullOrEmpty(configured) ? audience : configured;
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(o =>
             {
                 o.Authority = authority;
                 o.RequireHttpsMetadata = authority.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
                 o.MapInboundClaims = false;
-                o.TokenValidationParameters.ValidateAudience = !string.IsNullOrEmpty(audience);
-                o.TokenValidationParameters.ValidAudience = audience;
+                o.TokenValidationParameters.ValidateAudience = true;
+                o.TokenValidationParameters.ValidAudience = expectedAudience;
                 o.TokenValidationParameters.NameClaimType = "sub";
+                o.Events = new JwtBearerEvents
+                {
+                    // RFC 6750 3.1: a valid token lacking the scope is 403 with insufficient_scope; JwtBearer sends a bare 403.
+                    OnForbidden = context =>
+                    {
+                        context.Response.Headers.WWWAuthenticate = "Bearer error=\"insufficient_scope\"";
+                        return Task.CompletedTask;
+                    },
+                };
             });
         var auth = builder.Services.AddAuthorizationBuilder();
         foreach (var scope in scopes)

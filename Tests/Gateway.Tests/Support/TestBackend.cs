@@ -35,6 +35,9 @@ internal sealed class TestBackend : IAsyncDisposable
 
     public ConcurrentDictionary<string, int> Counters { get; } = new();
 
+    /// <summary>Every request that reached the backend, as <c>METHOD /path?query</c>, in arrival order.</summary>
+    public ConcurrentQueue<string> Received { get; } = new();
+
     /// <summary>When set, every request is answered with this status (a sick instance).</summary>
     public int? FailWith { get; set; }
 
@@ -49,6 +52,7 @@ internal sealed class TestBackend : IAsyncDisposable
         app.Use(async (ctx, next) =>
         {
             Interlocked.Increment(ref backend._requests);
+            backend.Received.Enqueue(ctx.Request.Method + " " + ctx.Request.Path + ctx.Request.QueryString);
             if (backend.FailWith is { } status)
             {
                 ctx.Response.StatusCode = status;
