@@ -42,26 +42,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         var p = port ?? FreePort.Next();
         var baseUri = new Uri($"http://127.0.0.1:{p}/");
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.Combine(RepoPaths.Root, projectFolder),
-        };
-        psi.ArgumentList.Add(RepoPaths.ProjectDll(projectFolder));
-        psi.ArgumentList.Add("--urls");
-        psi.ArgumentList.Add(baseUri.ToString().TrimEnd('/'));
-        foreach (var a in args ?? [])
-        {
-            psi.ArgumentList.Add(a);
-        }
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
-        {
-            psi.Environment[k] = v;
-        }
+        var psi = StartInfo(projectFolder, baseUri.ToString().TrimEnd('/'), args, environment);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + projectFolder);
         var server = new ServerProcess(process, baseUri);
         await server.WaitReadyAsync(readyPath, timeout ?? TimeSpan.FromSeconds(60));
@@ -72,21 +53,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(
         string projectFolder, IDictionary<string, string?> environment, TimeSpan? timeout = null)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.Combine(RepoPaths.Root, projectFolder),
-        };
-        psi.ArgumentList.Add(RepoPaths.ProjectDll(projectFolder));
-        psi.ArgumentList.Add("--urls");
-        psi.ArgumentList.Add($"http://127.0.0.1:{FreePort.Next()}");
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (k, v) in environment)
-        {
-            psi.Environment[k] = v;
-        }
+        var psi = StartInfo(projectFolder, $"http://127.0.0.1:{FreePort.Next()}", args: null, environment);
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + projectFolder);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -101,6 +68,32 @@ public sealed class ServerProcess : IAsyncDisposable
             throw new TimeoutException($"{projectFolder} was expected to stop on its own but still runs:\n{await stdout}{await stderr}");
         }
         return (process.ExitCode, await stdout + await stderr);
+    }
+
+    // dotnet {project}.dll --urls {urls} [args], in the project folder, in Development unless the environment says otherwise.
+    private static ProcessStartInfo StartInfo(string projectFolder, string urls, IEnumerable<string>? args, IDictionary<string, string?>? environment)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.Combine(RepoPaths.Root, projectFolder),
+        };
+        psi.ArgumentList.Add(RepoPaths.ProjectDll(projectFolder));
+        psi.ArgumentList.Add("--urls");
+        psi.ArgumentList.Add(urls);
+        foreach (var a in args ?? [])
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
+        {
+            psi.Environment[k] = v;
+        }
+        return psi;
     }
 
     private async Task WaitReadyAsync(string path, TimeSpan timeout)
