@@ -49,7 +49,18 @@ internal sealed class RouteTable
             var all = true;
             foreach (var p in route.Predicates)
             {
-                if (!p.Matches(ref context2))
+                bool matches;
+                try
+                {
+                    matches = p.Matches(ref context2);
+                }
+                catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+                {
+                    // A header, cookie or query value built to make a route's regex backtrack past its 1 s budget: the
+                    // predicate does not hold (the next route may take the request), rather than a 500 for every such call.
+                    matches = false;
+                }
+                if (!matches)
                 {
                     all = false;
                     break;
