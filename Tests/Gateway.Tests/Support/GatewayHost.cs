@@ -18,7 +18,10 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
         _environment = environment;
         _jsonFile = jsonFile;
         Port = FreePort.Next();
-        UseKestrel(Port);
+        // Real Kestrel, on the port given as the "urls" setting below. UseKestrel(port) would rewrite the server's addresses
+        // after the app built its host, racing the app's own start (it threw "Addresses cannot be modified after the server
+        // has started" when the app reached Run first).
+        UseKestrel();
     }
 
     public int Port { get; }
