@@ -50,6 +50,11 @@ internal sealed partial class PostgresChangeListener(
             {
                 LogListenFailed(logger, e.Message, delay);
             }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Anything unforeseen is logged with its stack and the listener reconnects, instead of ending for good.
+                LogListenCrashed(logger, e, delay);
+            }
             try
             {
                 await Task.Delay(delay, stoppingToken);
@@ -77,4 +82,7 @@ internal sealed partial class PostgresChangeListener(
 
     [LoggerMessage(EventId = 1702, Level = LogLevel.Warning, Message = "LISTEN connection failed ({Error}); retrying in {Delay}")]
     private static partial void LogListenFailed(ILogger logger, string error, TimeSpan delay);
+
+    [LoggerMessage(EventId = 1703, Level = LogLevel.Error, Message = "PostgreSQL change listener failed unexpectedly; reconnecting in {Delay}")]
+    private static partial void LogListenCrashed(ILogger logger, Exception exception, TimeSpan delay);
 }

@@ -41,4 +41,7 @@ internal static partial class Log
 
     [LoggerMessage(1123, LogLevel.Warning, "Fetching the registry from Eureka failed: {Reason}")]
     public static partial void FetchFailed(ILogger logger, string reason);
+
+    [LoggerMessage(1124, LogLevel.Error, "Eureka client: {Work} failed unexpectedly; it goes on at the next tick")]
+    public static partial void LoopFailed(ILogger logger, Exception exception, string work);
 }

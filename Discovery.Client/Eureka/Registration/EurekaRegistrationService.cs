@@ -80,7 +80,15 @@ internal sealed class EurekaRegistrationService : BackgroundService
             using var timer = new PeriodicTimer(_renewInterval);
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                await RenewAsync(stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await RenewAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // One failed renewal must not stop the heartbeats: the registry would evict a healthy instance.
+                    Log.LoopFailed(_logger, ex, "renewing the lease");
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -70,6 +70,11 @@ internal sealed class RegistryFetchService : BackgroundService
                     // Keep serving the last known copy; the next tick tries again.
                     Log.FetchFailed(_logger, ex.Message);
                 }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Anything else (a bug, an answer we did not foresee) must not end the fetching for the life of the process.
+                    Log.LoopFailed(_logger, ex, "fetching the registry");
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
