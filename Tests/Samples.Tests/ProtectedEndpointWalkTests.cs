@@ -158,6 +158,7 @@ public sealed class ProtectedEndpointWalkTests(ProtectedEndpointWalkTests.Fixtur
             foreach (var host in _plain.Values.Concat(_chaos.Values))
             {
                 host.Client.Dispose();
+                // The factory WithWebHostBuilder came from: disposing it disposes the configured one it made.
                 await host.Factory.DisposeAsync();
             }
         }
@@ -185,8 +186,7 @@ public sealed class ProtectedEndpointWalkTests(ProtectedEndpointWalkTests.Fixtur
                 }
                 b.ConfigureTestServices(TestTokens.UseTestIssuer);
             });
-            factory.Dispose();
-            return new Host(f, f.CreateClient(), f.Services);
+            return new Host(factory, f.CreateClient(), f.Services);
         }
 
         private sealed record Host(IAsyncDisposable Factory, HttpClient Client, IServiceProvider Services);
