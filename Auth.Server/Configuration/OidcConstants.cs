@@ -27,4 +27,7 @@ internal static class GrantKinds
 
     /// <summary>A one-time consent decision handed from the consent page back to the authorize endpoint.</summary>
     public const string ConsentDecision = "consent_decision";
+
+    /// <summary>A user's JWT access token, by its <c>jti</c>, in its token family: while it is here the token is live (see <c>TokenService</c>).</summary>
+    public const string JwtAccessToken = "jwt_access_token";
 }

@@ -63,6 +63,24 @@ internal sealed class TokenService(
                 TokenType = AccessTokenType,
                 SigningCredentials = ring.Signing.Credentials,
             });
+            if (auth.SubjectId is not null)
+            {
+                // A JWT cannot be recalled from the APIs that check it themselves, but this server's own answer about it
+                // (introspection, userinfo, the admin API) can follow its family: a replayed code or a reused or revoked
+                // refresh token removes the family, this record with it, and the token is then inactive here (RFC 6749 §4.1.2).
+                await grants.StoreAsync(new PersistedGrant
+                {
+                    Key = Handles.Key((string)payload[JwtRegisteredClaimNames.Jti], GrantKinds.JwtAccessToken),
+                    Type = GrantKinds.JwtAccessToken,
+                    ClientId = client.ClientId,
+                    SubjectId = auth.SubjectId,
+                    SessionId = auth.SessionId,
+                    FamilyId = request.FamilyId,
+                    CreationTime = now,
+                    Expiration = now.AddSeconds(client.AccessTokenLifetime),
+                    Data = "{}",
+                }, ct);
+            }
         }
 
         string? refreshToken = null;
@@ -238,6 +256,13 @@ internal sealed class TokenService(
             LifetimeValidator = (nbf, exp, _, _) => exp is { } e && e > time.GetUtcNow().UtcDateTime.AddSeconds(-30),
         });
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
+        {
+            return null;
+        }
+        // A user's token is live only while its record is (IssueAsync): its family may have been revoked since.
+        if (jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Sub, out _)
+            && (!jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Jti, out var jti)
+                || await grants.GetAsync(Handles.Key(jti, GrantKinds.JwtAccessToken), ct) is null))
         {
             return null;
         }

@@ -28,9 +28,23 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
 
     /// <summary>Existing folders to watch: each location up to its first placeholder.</summary>
     internal IEnumerable<string> WatchRoots =>
-        Locations.Select(l => l.Absolute.IndexOf('{', StringComparison.Ordinal) is var i and >= 0 ? Path.GetDirectoryName(l.Absolute[..i]) ?? l.Absolute[..i] : l.Absolute)
+        Locations.Select(l => FixedPart(l.Absolute))
             .Where(Directory.Exists)
             .Distinct(StringComparer.Ordinal);
+
+    /// <summary>A location up to its first placeholder: the folder everything it can name lies under.</summary>
+    private static string FixedPart(string absolute) =>
+        absolute.IndexOf('{', StringComparison.Ordinal) is var i and >= 0 ? Path.GetDirectoryName(absolute[..i]) ?? absolute[..i] : absolute;
+
+    /// <summary>
+    /// The search locations' real folders (links resolved). A file is served only when its own real path lies under one
+    /// of them: a symbolic link — to a file, or to a folder on the way — that leads elsewhere counts as no file at all.
+    /// </summary>
+    private List<string> RealRoots() =>
+        Locations.Select(l => RealPath.Resolve(FixedPart(l.Absolute))).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+
+    private static bool Inside(string file, List<string> realRoots) =>
+        RealPath.Resolve(file) is { } real && realRoots.Exists(root => RealPath.IsUnder(real, root));
 
     public ConfigEnvironment FindOne(string application, IReadOnlyList<string> profiles, string? label)
     {
@@ -59,7 +73,8 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
     {
         var effectiveLabel = label ?? _options.DefaultLabel;
         var dirs = Expand(application, profiles, effectiveLabel);
-        var sources = FileEnvironmentBuilder.Build(application, profiles, name => FindFiles(dirs, name));
+        var roots = RealRoots();
+        var sources = FileEnvironmentBuilder.Build(application, profiles, name => FindFiles(dirs, roots, name));
         return new ConfigEnvironment
         {
             Name = application,
@@ -73,12 +88,13 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
     {
         var relative = RequestGuard.CheckRelativePath(path);
         var dirs = Expand(application, profiles, label ?? _options.DefaultLabel);
+        var roots = RealRoots();
         foreach (var candidate in PlainTextCandidates(relative, profiles))
         {
             foreach (var (display, dir) in dirs)
             {
                 var full = Path.GetFullPath(Path.Combine(dir, candidate));
-                if (full.StartsWith(Path.GetFullPath(dir), StringComparison.Ordinal) && File.Exists(full))
+                if (full.StartsWith(Path.GetFullPath(dir), StringComparison.Ordinal) && File.Exists(full) && Inside(full, roots))
                 {
                     return new PlainTextResource(display + candidate, File.ReadAllBytes(full));
                 }
@@ -102,7 +118,7 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
         yield return relative;
     }
 
-    private IEnumerable<LoadedFile> FindFiles(List<(string Display, string Dir)> dirs, string name)
+    private IEnumerable<LoadedFile> FindFiles(List<(string Display, string Dir)> dirs, List<string> realRoots, string name)
     {
         foreach (var (display, dir) in dirs)
         {
@@ -110,7 +126,7 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
             {
                 var full = Path.Combine(dir, name + ext);
                 var info = new FileInfo(full);
-                if (!info.Exists)
+                if (!info.Exists || !Inside(full, realRoots))
                 {
                     continue;
                 }

@@ -17,6 +17,14 @@ public sealed class AuthorizationCodeFlowTests : IClassFixture<AuthorizationCode
             ["Auth:Clients:10:RequirePkce"] = "false",
             ["Auth:Clients:10:RedirectUris:0"] = "http://127.0.0.1:5300/cb",
             ["Auth:Clients:10:AllowedScopes:0"] = "openid",
+            ["Auth:Clients:11:ClientId"] = "web-bff-ref",
+            ["Auth:Clients:11:ClientSecrets:0:Value"] = "web-bff-ref-secret",
+            ["Auth:Clients:11:AllowedGrantTypes:0"] = "authorization_code",
+            ["Auth:Clients:11:AccessTokenType"] = "Reference",
+            ["Auth:Clients:11:AllowOfflineAccess"] = "true",
+            ["Auth:Clients:11:RedirectUris:0"] = "http://127.0.0.1:5100/signin-oidc",
+            ["Auth:Clients:11:AllowedScopes:0"] = "openid",
+            ["Auth:Clients:11:AllowedScopes:1"] = "catalog.read",
         });
 
         public void Dispose() => Factory.Dispose();
@@ -84,22 +92,59 @@ public sealed class AuthorizationCodeFlowTests : IClassFixture<AuthorizationCode
         return Base64UrlEncoder.Encode(hash[..16]);
     }
 
-    [Fact]
-    public async Task CodeFlow_ReplayedCode_RejectedAndRevokesIssuedRefreshToken()
+    [Theory]
+    [InlineData("web-bff")]     // JWT access tokens
+    [InlineData("web-bff-ref")] // reference access tokens
+    public async Task CodeFlow_ReplayedCode_FailsAndRevokesWhatTheFirstUseIssued(string clientId)
     {
         var flow = new BrowserFlow(_factory.Browser());
         var (verifier, challenge) = BrowserFlow.NewPkce();
-        var code = BrowserFlow.Query(await flow.RunAsync(BrowserFlow.AuthorizeUrl("web-bff", WebRedirect, "openid offline_access", challenge)))["code"];
-        var (first, r1) = await RedeemAsync(code, verifier);
+        var code = BrowserFlow.Query(await flow.RunAsync(BrowserFlow.AuthorizeUrl(clientId, WebRedirect, "openid offline_access catalog.read", challenge)))["code"];
+        var (first, r1) = await RedeemAsync(code, verifier, clientId, clientId + "-secret");
         Assert.Equal(HttpStatusCode.OK, r1.StatusCode);
-        var (replay, r2) = await RedeemAsync(code, verifier);
+        var accessToken = first.GetProperty("access_token").GetString()!;
+        var refreshToken = first.GetProperty("refresh_token").GetString()!;
+        Assert.True((await IntrospectAsync(accessToken)).GetProperty("active").GetBoolean());
+
+        var (replay, r2) = await RedeemAsync(code, verifier, clientId, clientId + "-secret");
         Assert.Equal(HttpStatusCode.BadRequest, r2.StatusCode);
         Assert.Equal("invalid_grant", replay.GetProperty("error").GetString());
-        var (r3, _) = await Protocol.TokenAsync(_factory.CreateClient(), "web-bff", "web-bff-secret", new()
+
+        // RFC 6749 §4.1.2: the tokens issued from the code are revoked — the access token and the refresh token.
+        Assert.False((await IntrospectAsync(accessToken)).GetProperty("active").GetBoolean());
+        using (var userinfo = new HttpRequestMessage(HttpMethod.Get, "/connect/userinfo"))
         {
-            ["grant_type"] = "refresh_token", ["refresh_token"] = first.GetProperty("refresh_token").GetString()!,
+            userinfo.Headers.Authorization = new("Bearer", accessToken);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await _factory.CreateClient().SendAsync(userinfo)).StatusCode);
+        }
+        var (r3, refreshed) = await Protocol.TokenAsync(_factory.CreateClient(), clientId, clientId + "-secret", new()
+        {
+            ["grant_type"] = "refresh_token", ["refresh_token"] = refreshToken,
         });
         Assert.Equal(HttpStatusCode.BadRequest, r3.StatusCode);
+        Assert.Equal("invalid_grant", refreshed.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task CodeFlow_TokensOfAnotherCode_NotRevokedByAReplay()
+    {
+        var flow = new BrowserFlow(_factory.Browser());
+        var (verifier, challenge) = BrowserFlow.NewPkce();
+        var other = BrowserFlow.Query(await flow.RunAsync(BrowserFlow.AuthorizeUrl("web-bff", WebRedirect, "openid catalog.read", challenge)))["code"];
+        var (kept, _) = await RedeemAsync(other, verifier);
+        var code = BrowserFlow.Query(await flow.RunAsync(BrowserFlow.AuthorizeUrl("web-bff", WebRedirect, "openid catalog.read", challenge)))["code"];
+        await RedeemAsync(code, verifier);
+        var (_, replayed) = await RedeemAsync(code, verifier);
+        Assert.Equal(HttpStatusCode.BadRequest, replayed.StatusCode);
+        // Only the replayed code's family goes: the same user's other sign-in keeps its token.
+        Assert.True((await IntrospectAsync(kept.GetProperty("access_token").GetString()!)).GetProperty("active").GetBoolean());
+    }
+
+    private async Task<System.Text.Json.JsonElement> IntrospectAsync(string token)
+    {
+        var (r, body) = await Protocol.PostFormAsync(_factory.CreateClient(), "/connect/introspect", new() { ["token"] = token }, Protocol.Basic("catalog", "catalog-secret"));
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        return body;
     }
 
     [Fact]

@@ -116,4 +116,20 @@ public sealed class OrderServiceTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, (await c.PostAsJsonAsync("/api/orders", new { items = Array.Empty<object>() })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await c.PostAsJsonAsync("/api/orders", new { items = new[] { new { productId = 404, quantity = 1 } } })).StatusCode);
     }
+
+    [Fact]
+    public async Task GetOrder_AnotherCustomersOrder_NotFoundAndNotListed()
+    {
+        await using var f = Order();
+        var alice = Client(f);
+        var placed = await alice.PostAsJsonAsync("/api/orders", new { items = new[] { new { productId = 1, quantity = 1 } } });
+        Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+        var id = JsonDocument.Parse(await placed.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+
+        var bob = f.CreateClient();
+        bob.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Issue("order.read", sub: "bob"));
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/orders/{id}")).StatusCode);
+        Assert.Equal("[]", await bob.GetStringAsync("/api/orders"));
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/orders/{id}")).StatusCode);
+    }
 }

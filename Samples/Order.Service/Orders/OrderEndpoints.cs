@@ -25,7 +25,8 @@ internal static class OrderEndpoints
     {
         var api = app.MapGroup("/api/orders");
         api.MapPost("/", PlaceAsync).RequireAuthorization(ScopeAuthExtensions.Policy("order.write"));
-        api.MapGet("/{id:guid}", (Guid id) => Orders.TryGetValue(id, out var o)
+        // Someone else's order answers as a missing one: order.read lets a caller read its own orders, not learn of others'.
+        api.MapGet("/{id:guid}", (Guid id, HttpContext ctx) => Orders.TryGetValue(id, out var o) && o.Customer == Customer(ctx)
                 ? Results.Ok(o)
                 : Results.Problem($"No order {id}.", statusCode: StatusCodes.Status404NotFound))
             .RequireAuthorization(ScopeAuthExtensions.Policy("order.read"));
