@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Infrastructure.Testing;
+using Xunit.Abstractions;
 using static Infrastructure.Discovery.Server.Tests.TestInstances;
 
 namespace Infrastructure.Discovery.Server.Tests.Faults;
@@ -11,7 +12,7 @@ namespace Infrastructure.Discovery.Server.Tests.Faults;
 /// Registry nodes (real processes) killed with SIGKILL or cut off from each other by a TCP relay the test controls.
 /// What clients see (errors on idempotent calls), how the nodes recover and whether any registration is lost.
 /// </summary>
-public sealed class RegistryFaultTests
+public sealed class RegistryFaultTests(ITestOutputHelper output)
 {
     private const string App = "FAULT";
 
@@ -98,12 +99,14 @@ public sealed class RegistryFaultTests
                     Assert.True(await EventuallyAsync(async () => (await IdsAsync(httpA)).SetEquals(await IdsAsync(httpB)), TimeSpan.FromSeconds(20)),
                         $"restarted A serves [{string.Join(", ", await IdsAsync(httpA))}], B [{string.Join(", ", await IdsAsync(httpB))}]");
                     Assert.True((await IdsAsync(httpA)).SetEquals(alive), "restarted A: " + string.Join(", ", await IdsAsync(httpA)));
+                    await Task.Delay(1000);
                 }
                 finally
                 {
                     await probe.DisposeAsync();
                 }
                 // No registry read answered by the restarted node ever lacked an instance the cluster still had.
+                output.WriteLine($"kill: {renewer.Successes(httpB)} renewals on B, 0 failed; restarted A answered {probe.Answers} registry reads, {probe.Incomplete.Count} incomplete");
                 Assert.True(probe.Answers > 0, "the probe never got an answer from the restarted node");
                 Assert.True(probe.Incomplete.IsEmpty,
                     $"restarted A answered {probe.Incomplete.Count} of {probe.Answers} reads without all instances, first: [{probe.Incomplete.FirstOrDefault()}]");
@@ -186,9 +189,11 @@ public sealed class RegistryFaultTests
 
         toA.Restore();
         toB.Restore();
+        var healing = System.Diagnostics.Stopwatch.StartNew();
         string[] union = ["before", "left", "right"];
         Assert.True(await EventuallyAsync(async () => (await IdsAsync(httpA)).SetEquals(union) && (await IdsAsync(httpB)).SetEquals(union), TimeSpan.FromSeconds(30)),
             $"no convergence after healing: A [{string.Join(", ", await IdsAsync(httpA))}] B [{string.Join(", ", await IdsAsync(httpB))}]");
+        output.WriteLine($"partition: {toA.Refused + toB.Refused} peer connections refused while cut; both sides served the union {healing.Elapsed.TotalSeconds:0.0} s after healing");
         Assert.True(await EventuallyAsync(() => PeersReachableAsync(httpA, 1), TimeSpan.FromSeconds(10)), "A does not report its peer reachable again");
         Assert.Equal(0, renewOnA.Failures(httpA) + renewOnB.Failures(httpB));
     }
