@@ -67,6 +67,64 @@ public sealed class AuthFaultTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A user signed in at replica 1 (its login session is a cookie); replica 1 is SIGKILLed and the next authorize request
+    /// reaches replica 2, which must honour the session (no new login) — the replicas run as on separate hosts, each
+    /// with its own home folder, so nothing but the shared database can carry the cookie's keys.
+    /// </summary>
+    [Fact]
+    public async Task ReplicaKilled_LoginSessionContinuesAtTheOther()
+    {
+        await using var pg = await OwnPostgres.StartAsync();
+        var homes = new[] { NewHome(), NewHome() };
+        try
+        {
+            var port1 = FreePort.Next();
+            Dictionary<string, string?> Env(string home) => new()
+            {
+                ["Auth__Postgres__ConnectionString"] = pg.ConnectionString,
+                ["Auth__IssuerUri"] = $"http://127.0.0.1:{port1}",
+                ["HOME"] = home,
+            };
+            await using var replica1 = await ServerProcess.StartAsync("Auth.Server", port1, environment: Env(homes[0]));
+            await using var replica2 = await ServerProcess.StartAsync("Auth.Server", environment: Env(homes[1]));
+            var cookies = new CookieContainer();
+            using var browser1 = Browser(replica1, cookies);
+            var (_, challenge) = BrowserFlow.NewPkce();
+            var authorize = BrowserFlow.AuthorizeUrl("web-bff", "http://127.0.0.1:5100/signin-oidc", "openid profile", challenge);
+            var first = await new BrowserFlow(browser1).RunAsync(authorize);
+            Assert.True(BrowserFlow.Query(first).ContainsKey("code"), "no code from replica 1: " + first);
+
+            replica1.Kill();
+
+            // Cookies belong to the host, not the port: the browser sends replica 1's session cookie to replica 2.
+            using var browser2 = Browser(replica2, cookies);
+            using var again = await browser2.GetAsync(authorize);
+            Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
+            var location = again.Headers.Location!;
+            Assert.True(location.IsAbsoluteUri && location.Authority == "127.0.0.1:5100" && BrowserFlow.Query(location).ContainsKey("code"),
+                "replica 2 did not honour replica 1's login session, it answered with a redirect to " + location);
+        }
+        finally
+        {
+            foreach (var home in homes)
+            {
+                try
+                {
+                    Directory.Delete(home, recursive: true);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                }
+            }
+        }
+    }
+
+    private static string NewHome() => Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "auth-home-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+
+    private static HttpClient Browser(ServerProcess s, CookieContainer cookies) =>
+        new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = s.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>
     /// PostgreSQL stopped with <c>pg_ctl stop -m immediate</c> under a running Auth.Server: every token request is answered
     /// within a bound with a 5xx in the token endpoint's JSON error shape; the process keeps running; once PostgreSQL is
     /// back, token requests succeed again without restarting Auth.Server, and a refresh token issued before the outage works.
