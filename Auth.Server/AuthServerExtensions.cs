@@ -103,6 +103,7 @@ internal static class AuthServerExtensions
     /// <summary>IdentityServer4's endpoint paths, the account pages and the admin API.</summary>
     public static WebApplication MapAuthServer(this WebApplication app)
     {
+        app.UseStoreUnavailableResponses();
         app.UseCors();
         app.UseAuthentication();
 

@@ -7,7 +7,7 @@ using Npgsql;
 
 namespace Infrastructure.Auth.Server.Postgres;
 
-/// <summary><c>Auth:Postgres</c>: clients, resources, users, signing keys and grants in PostgreSQL, shared by replicas.</summary>
+/// <summary><c>Auth:Postgres</c>: clients, resources, users, signing keys, grants and the Data Protection key ring (login sessions) in PostgreSQL, shared by replicas.</summary>
 public sealed class PostgresOptions
 {
     /// <summary>Configuration section name.</summary>
@@ -34,6 +34,7 @@ internal static class PostgresRegistration
         services.AddSingleton<IPersistedGrantStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<ISigningKeyStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresSchema>());
+        services.AddPostgresDataProtection();
         return services;
     }
 }

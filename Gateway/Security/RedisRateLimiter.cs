@@ -5,7 +5,9 @@ namespace Infrastructure.Gateway.Security;
 /// <summary>
 /// Token buckets in Redis, so several gateway replicas share one limit. One Lua script per request refills and takes
 /// tokens atomically, timed by the Redis server's clock. When Redis is unreachable the request is let through with
-/// <c>X-RateLimit-Remaining: -1</c>, as Spring's RedisRateLimiter does (fail open).
+/// <c>X-RateLimit-Remaining: -1</c>, as Spring's RedisRateLimiter does (fail open) — at once, not after the client's
+/// command timeout (no backlog while disconnected) — and the connection keeps being retried in the background, also when
+/// Redis was down at the first request, so limiting resumes by itself once Redis is back.
 /// </summary>
 internal sealed class RedisRateLimiter(string configuration) : IRateLimiter, IAsyncDisposable
 {
@@ -29,13 +31,39 @@ internal sealed class RedisRateLimiter(string configuration) : IRateLimiter, IAs
         return { allowed, math.floor(tokens) }
         """;
 
-    private readonly Lazy<Task<ConnectionMultiplexer>> _connection = new(() => Infrastructure.ServiceDefaults.Telemetry.RedisTracing.ConnectAsync(configuration));
+    private readonly Lock _gate = new();
+    private Task<ConnectionMultiplexer>? _connection;
+
+    /// <summary>The configuration string with the two settings fail-open needs: keep retrying to connect, never queue while disconnected.</summary>
+    internal static ConfigurationOptions Options(string configuration)
+    {
+        var options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = false;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        return options;
+    }
+
+    private Task<ConnectionMultiplexer> ConnectionAsync()
+    {
+        lock (_gate)
+        {
+            // A connect that failed outright (it should not, with AbortOnConnectFail off) is tried again by the next request.
+            if (_connection is null || _connection.IsFaulted || _connection.IsCanceled)
+            {
+                _connection = ConnectAsync(configuration);
+            }
+            return _connection;
+        }
+
+        static async Task<ConnectionMultiplexer> ConnectAsync(string configuration) =>
+            Infrastructure.ServiceDefaults.Telemetry.RedisTracing.Track(await ConnectionMultiplexer.ConnectAsync(Options(configuration)).ConfigureAwait(false));
+    }
 
     public async ValueTask<RateLimitDecision> IsAllowedAsync(string routeId, string key, RateLimitSettings settings, CancellationToken cancellationToken)
     {
         try
         {
-            var db = (await _connection.Value.ConfigureAwait(false)).GetDatabase();
+            var db = (await ConnectionAsync().ConfigureAwait(false)).GetDatabase();
             // The hash tag keeps both keys of a bucket in one cluster slot.
             var id = $"request_rate_limiter.{{{routeId}.{key}}}";
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(Script,
@@ -51,11 +79,16 @@ internal sealed class RedisRateLimiter(string configuration) : IRateLimiter, IAs
 
     public async ValueTask DisposeAsync()
     {
-        if (_connection.IsValueCreated)
+        Task<ConnectionMultiplexer>? connection;
+        lock (_gate)
+        {
+            connection = _connection;
+        }
+        if (connection is not null)
         {
             try
             {
-                await (await _connection.Value.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+                await (await connection.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
             }
             catch (RedisConnectionException)
             {
