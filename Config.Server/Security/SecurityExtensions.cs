@@ -61,9 +61,10 @@ internal static class SecurityExtensions
     /// </summary>
     private static void AddSpringBootUser(SecurityOptions options, IConfiguration configuration)
     {
-        var name = configuration["Spring:Security:User:Name"];
+        // Spring Boot's user is called "user" unless named otherwise.
+        var name = configuration["Spring:Security:User:Name"] is { Length: > 0 } n ? n : "user";
         var password = configuration["Spring:Security:User:Password"];
-        if (string.IsNullOrEmpty(name) || string.IsNullOrEmpty(password) || options.Users.Any(u => u.Username == name))
+        if (string.IsNullOrEmpty(password) || options.Users.Any(u => u.Username == name))
         {
             return;
         }

@@ -3,11 +3,15 @@ namespace Infrastructure.Discovery.Client.LoadBalancing;
 /// <summary>Creates rule instances by name.</summary>
 public static class LoadBalancerRuleFactory
 {
-    /// <summary>A new rule named <paramref name="name"/> (case-insensitive; a trailing <c>Rule</c> is accepted, as in Ribbon's class names).</summary>
+    /// <summary>
+    /// A new rule named <paramref name="name"/> (case-insensitive; Ribbon's class names are accepted too, with or without their
+    /// package: <c>RandomRule</c>, <c>com.netflix.loadbalancer.RandomRule</c>, as <c>NFLoadBalancerRuleClassName</c> takes them).
+    /// </summary>
     /// <exception cref="ArgumentException">The name is not one of <see cref="LoadBalancerRules"/>.</exception>
     public static ILoadBalancerRule Create(string name)
     {
         var n = name.Trim();
+        n = n[(n.LastIndexOf('.') + 1)..];
         if (n.EndsWith("Rule", StringComparison.OrdinalIgnoreCase))
         {
             n = n[..^4];

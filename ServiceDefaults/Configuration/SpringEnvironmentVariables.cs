@@ -59,8 +59,23 @@ public static class SpringEnvironmentVariables
         return Alias(path);
     }
 
+    // Spring keys whose last parts are one property of ours.
+    private static readonly (string Spring, string Ours)[] ExactAliases =
+    [
+        ("spring:cloud:gateway:forwarded:enabled", "Gateway:ForwardedEnabled"),
+        ("spring:cloud:gateway:xforwarded:enabled", "Gateway:XForwardedEnabled"),
+        ("spring:cloud:gateway:x-forwarded:enabled", "Gateway:XForwardedEnabled"),
+    ];
+
     private static string Alias(string path)
     {
+        foreach (var (spring, ours) in ExactAliases)
+        {
+            if (path.Equals(spring, StringComparison.OrdinalIgnoreCase))
+            {
+                return ours;
+            }
+        }
         foreach (var (spring, ours) in Aliases)
         {
             if (path.StartsWith(spring, StringComparison.OrdinalIgnoreCase))

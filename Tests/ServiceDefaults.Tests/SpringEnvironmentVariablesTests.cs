@@ -13,6 +13,8 @@ public sealed class SpringEnvironmentVariablesTests
     [InlineData("SPRING_CLOUD_CONFIG_SERVER_GIT_URI", "ConfigServer:GIT:URI")]
     [InlineData("SPRING_CLOUD_CONFIG_URI", "SPRING:CLOUD:CONFIG:URI")]
     [InlineData("ENCRYPT_KEY", "ConfigServer:Encrypt:KEY")]
+    [InlineData("SPRING_CLOUD_GATEWAY_FORWARDED_ENABLED", "Gateway:ForwardedEnabled")]
+    [InlineData("SPRING_CLOUD_GATEWAY_XFORWARDED_ENABLED", "Gateway:XForwardedEnabled")]
     [InlineData("Spring__Cloud__Gateway__Routes__0__Uri", "Gateway:Routes:0:Uri")]
     [InlineData("Spring__Cloud__Config__Server__Native__SearchLocations", "ConfigServer:Native:SearchLocations")]
     public void KeyFor_SpringNames_OurKeys(string variable, string key) =>

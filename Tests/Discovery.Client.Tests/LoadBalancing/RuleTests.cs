@@ -55,6 +55,8 @@ public sealed class RuleTests
         var ex = Assert.Throws<ArgumentException>(() => LoadBalancerRuleFactory.Create("Sticky"));
         Assert.Contains("RoundRobin", ex.Message, StringComparison.Ordinal);
         Assert.Equal(LoadBalancerRules.AvailabilityFiltering, LoadBalancerRuleFactory.Create("AvailabilityFilteringRule").Name);
+        // Ribbon's NFLoadBalancerRuleClassName takes the fully qualified class name.
+        Assert.Equal(LoadBalancerRules.Random, LoadBalancerRuleFactory.Create("com.netflix.loadbalancer.RandomRule").Name);
     }
 
     [Fact]
