@@ -31,6 +31,9 @@ internal static class TestTokens
         });
     }
 
+    /// <summary>The audiences Auth.Server puts in a token for <paramref name="scopes"/> with the lab's API resources.</summary>
+    public static string[] AudiencesOf(string scopes) => Audiences(scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
     // Auth.Server's aud: the API resources (appsettings) holding any of the scopes.
     private static string[] Audiences(string[] scopes) =>
     [
