@@ -12,17 +12,17 @@
   and stops them again.
 
 .PARAMETER Target
-  build | test | lab | bench
+  build | test | lab | bench | soak
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'lab', 'bench')]
+    [ValidateSet('build', 'test', 'lab', 'bench', 'soak')]
     [string] $Target = 'build',
 
     [string] $Configuration = 'Release',
 
-    # Extra arguments passed through (to `dotnet test` as a filter, to the lab, or to the benchmark).
+    # Extra arguments passed through (to `dotnet test` as a filter, to the lab, to the benchmark or to the soak harness).
     [Parameter(ValueFromRemainingArguments = $true)]
     [string[]] $Rest = @()
 )
@@ -196,9 +196,20 @@ function Invoke-Bench {
     Invoke-Native dotnet (@('run', '--project', (Join-Path $Root "Benchmarks/$which.Benchmarks"), '-c', 'Release', '--') + $benchArgs)
 }
 
+# `soak [minutes] [args]`: the whole lab (on free ports) under a fixed request rate, every process sampled (Benchmarks/Soak).
+function Invoke-Soak {
+    $soakArgs = $Rest
+    $minutes = 0.0
+    if ($Rest.Count -gt 0 -and [double]::TryParse($Rest[0], [System.Globalization.NumberStyles]::Float, [System.Globalization.CultureInfo]::InvariantCulture, [ref] $minutes)) {
+        $soakArgs = @('--minutes', $Rest[0]) + @($Rest | Select-Object -Skip 1)
+    }
+    Invoke-Native dotnet (@('run', '--project', (Join-Path $Root 'Benchmarks/Soak'), '-c', 'Release', '--') + $soakArgs)
+}
+
 switch ($Target) {
     'build' { Invoke-Build }
     'test' { Invoke-Test }
     'lab' { Invoke-Lab }
     'bench' { Invoke-Bench }
+    'soak' { Invoke-Soak }
 }

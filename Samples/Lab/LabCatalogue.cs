@@ -20,7 +20,7 @@ internal static class LabCatalogue
         new("config", "Config.Server", 8888, [], null, "catalog/default", "the catalog's configuration"),
         new("auth", "Auth.Server", 9000, [], null, ".well-known/openid-configuration", "the OpenID Connect discovery document")
         {
-            Environment = (plan, _) => Optional(("Auth__Postgres__ConnectionString", plan.Postgres)),
+            Environment = (plan, _) => AuthEnvironment(plan),
         },
         new("catalog", "Samples/Catalog.Service", 5301, ["discovery", "config", "auth"], "CATALOG", "actuator/health", "a catalog instance (its API needs a token)"),
         new("order", "Samples/Order.Service", 5401, ["discovery", "config", "auth", "catalog"], "ORDER", "actuator/health", "the order service (calls catalog by name)"),
@@ -47,6 +47,22 @@ internal static class LabCatalogue
             Environment = (plan, _) => Optional(("Gateway__Url", plan.UrlOf("gateway").ToString())),
         },
     ];
+
+    private static Dictionary<string, string> AuthEnvironment(LabPlan plan)
+    {
+        var env = Optional(("Auth__Postgres__ConnectionString", plan.Postgres));
+        // Auth.Server accepts exact redirect URIs only, and its Development settings list the web-bff's default ports
+        // (client 1 of Auth:Clients in Auth.Server/appsettings.Development.json). Where the lab really runs each web-bff
+        // replica (--port web-bff=N, --scale web-bff=N) goes over those entries, so logging in works on any port.
+        var bffs = plan.Instances.Where(i => i.Component.Name == "web-bff").ToList();
+        for (var i = 0; i < bffs.Count; i++)
+        {
+            var n = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            env["Auth__Clients__1__RedirectUris__" + n] = new Uri(bffs[i].BaseUri, "signin-oidc").ToString();
+            env["Auth__Clients__1__PostLogoutRedirectUris__" + n] = new Uri(bffs[i].BaseUri, "signout-callback-oidc").ToString();
+        }
+        return env;
+    }
 
     private static Dictionary<string, string> Optional(params (string Key, string? Value)[] pairs) =>
         pairs.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!);

@@ -9,20 +9,31 @@ public sealed class LabProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly int _keepLines;
+    private volatile bool _ready;
 
-    private LabProcess(Process process)
+    private LabProcess(Process process, int keepLines)
     {
         _process = process;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _lines.Enqueue(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _lines.Enqueue(e.Data); } };
+        _keepLines = keepLines;
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null) { return; }
+        _lines.Enqueue(line);
+        while (_keepLines > 0 && _lines.Count > _keepLines) { _lines.TryDequeue(out _); }
+        if (line.Contains("Lab ready", StringComparison.Ordinal)) { _ready = true; }
     }
 
     /// <summary>The lab's process id.</summary>
     public int Pid => _process.Id;
 
-    /// <summary>Everything printed so far.</summary>
+    /// <summary>Everything printed so far (the last lines only, when started with a line limit).</summary>
     public string Output => string.Join('\n', _lines);
 
     /// <summary>Whether the lab has exited.</summary>
@@ -32,7 +43,10 @@ public sealed class LabProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts <c>dotnet Lab.dll args</c> and waits for its "Lab ready" line.</summary>
-    public static async Task<LabProcess> StartAsync(IEnumerable<string> args, TimeSpan timeout)
+    /// <param name="args">The lab's arguments.</param>
+    /// <param name="timeout">How long to wait for the lab to be ready.</param>
+    /// <param name="keepLines">Keep only the last this many lines of output (0: all), for labs that run long under load.</param>
+    public static async Task<LabProcess> StartAsync(IEnumerable<string> args, TimeSpan timeout, int keepLines = 0)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -44,9 +58,9 @@ public sealed class LabProcess : IAsyncDisposable
         psi.ArgumentList.Add(RepoPaths.ProjectDll(Path.Combine("Samples", "Lab"), "Lab"));
         psi.ArgumentList.Add("--no-color");
         foreach (var a in args) { psi.ArgumentList.Add(a); }
-        var lab = new LabProcess(Process.Start(psi)!);
+        var lab = new LabProcess(Process.Start(psi)!, keepLines);
         var sw = Stopwatch.StartNew();
-        while (!lab.Output.Contains("Lab ready", StringComparison.Ordinal))
+        while (!lab._ready)
         {
             if (lab.HasExited || sw.Elapsed > timeout)
             {
