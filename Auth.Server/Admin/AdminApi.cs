@@ -2,6 +2,7 @@ using Infrastructure.Auth.Server.Configuration;
 using Infrastructure.Auth.Server.Endpoints;
 using Infrastructure.Auth.Server.Stores;
 using Infrastructure.Auth.Server.Tokens;
+using Infrastructure.ServiceDefaults.Security;
 
 namespace Infrastructure.Auth.Server.Admin;
 
@@ -97,14 +98,13 @@ internal static class AdminApi
     private static async ValueTask<object?> RequireAdminTokenAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var header = http.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (AuthorizationHeader.Bearer(http.Request) is not { } bearer)
         {
             return OAuthErrors.BearerError(OAuthErrors.InvalidToken, "bearer token required");
         }
         var tokens = http.RequestServices.GetRequiredService<TokenService>();
         var issuer = http.RequestServices.GetRequiredService<IssuerResolver>().GetIssuer(http);
-        var token = await tokens.ValidateAccessTokenAsync(issuer, header[7..].Trim(), http.RequestAborted);
+        var token = await tokens.ValidateAccessTokenAsync(issuer, bearer, http.RequestAborted);
         if (token is null)
         {
             return OAuthErrors.BearerError(OAuthErrors.InvalidToken, "invalid or expired token");

@@ -1,8 +1,8 @@
-using System.Text;
 using Infrastructure.Auth.Server.Configuration;
 using Infrastructure.Auth.Server.Requests;
 using Infrastructure.Auth.Server.Security;
 using Infrastructure.Auth.Server.Stores;
+using Infrastructure.ServiceDefaults.Security;
 
 namespace Infrastructure.Auth.Server.Endpoints;
 
@@ -16,25 +16,16 @@ internal sealed class ClientAuthenticator(IClientStore clients, ClientAuthentica
     public static (string? ClientId, string? Secret, IResult? Error) ReadCredentials(HttpContext context, IFormCollection form)
     {
         string? id = null, secret = null;
-        var header = context.Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        var basic = AuthorizationHeader.ReadBasic(context.Request, out var user, out var password);
+        if (basic == BasicCredentialsRead.Malformed)
         {
-            try
-            {
-                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
-                var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-                if (colon < 0)
-                {
-                    return (null, null, OAuthErrors.InvalidClientError("malformed Basic credentials"));
-                }
-                // RFC 6749 §2.3.1: id and secret are form-urlencoded before base64.
-                id = Uri.UnescapeDataString(decoded[..colon].Replace('+', ' '));
-                secret = Uri.UnescapeDataString(decoded[(colon + 1)..].Replace('+', ' '));
-            }
-            catch (FormatException)
-            {
-                return (null, null, OAuthErrors.InvalidClientError("malformed Basic credentials"));
-            }
+            return (null, null, OAuthErrors.InvalidClientError("malformed Basic credentials"));
+        }
+        if (basic == BasicCredentialsRead.Read)
+        {
+            // RFC 6749 §2.3.1: id and secret are form-urlencoded before base64.
+            id = Uri.UnescapeDataString(user.Replace('+', ' '));
+            secret = Uri.UnescapeDataString(password.Replace('+', ' '));
             // The form's own values are checked by RequestForm; these come from the header.
             if (RequestForm.HasControlCharacter(id) || RequestForm.HasControlCharacter(secret))
             {

@@ -3,6 +3,7 @@ using Infrastructure.Auth.Server.Configuration;
 using Infrastructure.Auth.Server.Requests;
 using Infrastructure.Auth.Server.Stores;
 using Infrastructure.Auth.Server.Tokens;
+using Infrastructure.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.WebUtilities;
@@ -193,10 +194,9 @@ internal static class ProtocolEndpoints
     /// <summary>RFC 6750: the bearer token from the Authorization header or a POSTed form (not the query).</summary>
     private static async Task<(string? Token, IResult? Error)> ReadBearerAsync(HttpContext context)
     {
-        var header = context.Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (AuthorizationHeader.Bearer(context.Request) is { } bearer)
         {
-            return (header[7..].Trim(), null);
+            return (bearer, null);
         }
         if (!HttpMethods.IsPost(context.Request.Method))
         {

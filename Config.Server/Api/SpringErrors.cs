@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Infrastructure.Config.Server.Environment;
+using Infrastructure.ServiceDefaults.Web;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Infrastructure.Config.Server.Api;
@@ -11,14 +12,7 @@ namespace Infrastructure.Config.Server.Api;
 internal static partial class SpringErrors
 {
     public static IResult Result(HttpContext ctx, int status, string message) =>
-        Results.Json(new
-        {
-            timestamp = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK", System.Globalization.CultureInfo.InvariantCulture),
-            status,
-            error = ReasonPhrases.GetReasonPhrase(status),
-            message,
-            path = ctx.Request.Path.Value,
-        }, statusCode: status);
+        SpringErrorBody.Result(ctx, status, message, SpringErrorStyle.WebMvc);
 
     public static WebApplication UseSpringErrors(this WebApplication app)
     {

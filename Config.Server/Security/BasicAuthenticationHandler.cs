@@ -23,24 +23,12 @@ internal sealed class BasicAuthenticationHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        switch (AuthorizationHeader.ReadBasic(Request, out var name, out var password))
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
-        }
-        string decoded;
-        try
-        {
-            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
-        }
-        catch (FormatException)
-        {
-            return Task.FromResult(AuthenticateResult.Fail("malformed Basic credentials"));
-        }
-        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0)
-        {
-            return Task.FromResult(AuthenticateResult.Fail("malformed Basic credentials"));
+            case BasicCredentialsRead.None:
+                return Task.FromResult(AuthenticateResult.NoResult());
+            case BasicCredentialsRead.Malformed:
+                return Task.FromResult(AuthenticateResult.Fail("malformed Basic credentials"));
         }
         var key = AuthenticationFailureThrottle.RemoteAddressKey(Context);
         if (throttle.IsBlocked(key))
@@ -48,7 +36,6 @@ internal sealed class BasicAuthenticationHandler(
             _throttled = true;
             return Task.FromResult(AuthenticateResult.Fail("too many failed attempts"));
         }
-        var (name, password) = (decoded[..colon], decoded[(colon + 1)..]);
         var user = security.Value.Users.FirstOrDefault(u => u.Username == name
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(u.Password), Encoding.UTF8.GetBytes(password)));
         if (user is null)

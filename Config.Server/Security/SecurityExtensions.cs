@@ -1,3 +1,4 @@
+using Infrastructure.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
@@ -21,7 +22,7 @@ internal static class SecurityExtensions
 
         var auth = builder.Services.AddAuthentication(Selector)
             .AddPolicyScheme(Selector, Selector, o => o.ForwardDefaultSelector = ctx =>
-                ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && options.Authority is not null
+                AuthorizationHeader.HasBearer(ctx.Request) && options.Authority is not null
                     ? JwtBearerDefaults.AuthenticationScheme
                     : BasicAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Infrastructure.ServiceDefaults.Security;
+using Infrastructure.ServiceDefaults.Web;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Discovery.Server.Security;
@@ -20,19 +20,17 @@ internal sealed partial class RegistrySecurityMiddleware
     private readonly RegistrySecurityOptions _options;
     private readonly byte[] _expectedHash;
     private readonly AuthenticationFailureThrottle _throttle;
-    private readonly TimeProvider _time;
     private readonly ILogger<RegistrySecurityMiddleware> _logger;
 
     public RegistrySecurityMiddleware(
         RequestDelegate next, IOptions<RegistrySecurityOptions> options, IOptions<SpringSecurityUserOptions> user,
-        AuthenticationFailureThrottle throttle, TimeProvider time, ILogger<RegistrySecurityMiddleware> logger)
+        AuthenticationFailureThrottle throttle, ILogger<RegistrySecurityMiddleware> logger)
     {
         _next = next;
         _options = options.Value;
         // Only a hash is kept: compared in constant time and of fixed length, so neither timing nor length tells a guesser anything.
         _expectedHash = SHA256.HashData(Encoding.UTF8.GetBytes(user.Value.Name + ":" + user.Value.Password));
         _throttle = throttle;
-        _time = time;
         _logger = logger;
     }
 
@@ -46,9 +44,9 @@ internal sealed partial class RegistrySecurityMiddleware
         if (_throttle.IsBlocked(key))
         {
             _throttle.SetTooManyRequests(context.Response);
-            return WriteErrorAsync(context, "Too Many Requests");
+            return WriteErrorAsync(context);
         }
-        switch (Check(context.Request.Headers.Authorization))
+        switch (Check(context.Request))
         {
             case Outcome.Authenticated:
                 return _next(context);
@@ -65,7 +63,7 @@ internal sealed partial class RegistrySecurityMiddleware
         }
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\"";
-        return WriteErrorAsync(context, "Unauthorized");
+        return WriteErrorAsync(context);
     }
 
     private bool IsOpen(HttpRequest request) =>
@@ -74,50 +72,24 @@ internal sealed partial class RegistrySecurityMiddleware
         || request.Path.StartsWithSegments("/actuator/health", StringComparison.OrdinalIgnoreCase)
         || (!_options.ProtectReads && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)));
 
-    private Outcome Check(Microsoft.Extensions.Primitives.StringValues header)
+    private Outcome Check(HttpRequest request)
     {
-        if (header.Count == 0)
+        switch (AuthorizationHeader.ReadBasic(request, out var user, out var password))
         {
-            return Outcome.Missing;
+            case BasicCredentialsRead.None:
+                // No header, or a bearer token or another scheme: no guess at the password, answered as no credentials, not counted.
+                return Outcome.Missing;
+            case BasicCredentialsRead.Malformed:
+                return Outcome.Wrong;
+            default:
+                return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(user + ":" + password)), _expectedHash)
+                    ? Outcome.Authenticated : Outcome.Wrong;
         }
-        if (header.Count > 1)
-        {
-            return Outcome.Wrong;
-        }
-        var value = header[0] ?? "";
-        if (!value.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
-        {
-            // A bearer token or another scheme is no guess at the password: answered as no credentials, not counted.
-            return Outcome.Missing;
-        }
-        byte[] decoded;
-        try
-        {
-            decoded = Convert.FromBase64String(value[6..].Trim());
-        }
-        catch (FormatException)
-        {
-            return Outcome.Wrong;
-        }
-        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(decoded), _expectedHash) ? Outcome.Authenticated : Outcome.Wrong;
     }
 
     /// <summary>Spring Boot's error body (<c>timestamp</c>, <c>status</c>, <c>error</c>, <c>path</c>); Eureka clients ignore it, people read it.</summary>
-    private Task WriteErrorAsync(HttpContext context, string error)
-    {
-        context.Response.ContentType = "application/json";
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("timestamp", _time.GetUtcNow());
-            w.WriteNumber("status", context.Response.StatusCode);
-            w.WriteString("error", error);
-            w.WriteString("path", context.Request.Path.Value ?? "/");
-            w.WriteEndObject();
-        }
-        return context.Response.Body.WriteAsync(buffer.ToArray()).AsTask();
-    }
+    private static Task WriteErrorAsync(HttpContext context) =>
+        SpringErrorBody.WriteAsync(context, context.Response.StatusCode, message: null, SpringErrorStyle.WebMvc);
 
     private enum Outcome
     {

@@ -1,7 +1,5 @@
-using System.Diagnostics;
-using System.Text.Json;
+using Infrastructure.ServiceDefaults.Web;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace Infrastructure.Gateway.Forwarding;
 
@@ -20,24 +18,8 @@ internal static class GatewayErrors
             context.Abort();
             return;
         }
-        response.StatusCode = status;
-        response.ContentType = "application/json";
         response.Headers.ContentLength = null;
-        using var buffer = new MemoryStream(256);
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            json.WriteStartObject();
-            json.WriteString("timestamp", DateTimeOffset.UtcNow);
-            json.WriteString("path", context.Request.Path.Value);
-            json.WriteNumber("status", status);
-            json.WriteString("error", ReasonPhrases.GetReasonPhrase(status));
-            json.WriteString("message", message);
-            json.WriteString("requestId", context.TraceIdentifier);
-            json.WriteString("traceId", Activity.Current?.TraceId.ToHexString() ?? "");
-            json.WriteEndObject();
-        }
-        response.ContentLength = buffer.Length;
-        await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
+        await SpringErrorBody.WriteAsync(context, status, message, SpringErrorStyle.WebFlux);
     }
 }
 

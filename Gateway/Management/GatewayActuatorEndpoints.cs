@@ -106,16 +106,7 @@ internal static class GatewayActuatorEndpoints
     }
 
     private static IResult Error(HttpContext context, int status, string message) =>
-        Results.Json(new
-        {
-            timestamp = DateTimeOffset.UtcNow,
-            path = context.Request.Path.Value,
-            status,
-            error = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status),
-            message,
-            requestId = context.TraceIdentifier,
-            traceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? "",
-        }, Json, statusCode: status);
+        Infrastructure.ServiceDefaults.Web.SpringErrorBody.Result(context, status, message, Infrastructure.ServiceDefaults.Web.SpringErrorStyle.WebFlux);
 
     private static JsonObject Names(IReadOnlyList<string> names, string suffix)
     {

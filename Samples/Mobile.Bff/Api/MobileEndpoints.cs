@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Infrastructure.Samples.Shared.Composition;
 using Infrastructure.Samples.Shared.Security;
+using Infrastructure.ServiceDefaults.Security;
 
 namespace Infrastructure.Samples.MobileBff.Api;
 
@@ -49,11 +50,7 @@ internal static class MobileEndpoints
         return app;
     }
 
-    private static string? Bearer(HttpContext ctx)
-    {
-        var h = ctx.Request.Headers.Authorization.ToString();
-        return h.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? h[7..].Trim() : null;
-    }
+    private static string? Bearer(HttpContext ctx) => AuthorizationHeader.Bearer(ctx.Request);
 
     private static IResult Relay(DownstreamResult r) =>
         Results.Json(r.Body ?? JsonSerializer.SerializeToElement(new { error = "no body" }),
