@@ -5,17 +5,16 @@ using Xunit.Abstractions;
 
 namespace Infrastructure.EndToEnd.Tests;
 
-/// <summary>Runs every command of every lab page (docs/labs/*.md) against the running lab and checks the output each page promises.</summary>
+/// <summary>Runs every command of every lab page (docs/labs/*.md and their Korean twins, docs/labs/ko/*.md) against the running lab and checks the output each page promises.</summary>
 [Collection(LabCollection.Name)]
 public sealed class LabPagesTests(LabFixture fixture, ITestOutputHelper output)
 {
+    /// <summary>Every English page and every Korean twin (<c>ko/...</c>).</summary>
     public static TheoryData<string> Pages()
     {
         var data = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(Path.Combine(RepoPaths.Root, "docs", "labs"), "*.md").Order(StringComparer.Ordinal))
-        {
-            data.Add(Path.GetFileName(f));
-        }
+        foreach (var page in LabPage.EnglishPages()) { data.Add(page); }
+        foreach (var page in LabPage.KoreanPages()) { data.Add(LabPage.Korean + "/" + page); }
         return data;
     }
 
@@ -24,7 +23,7 @@ public sealed class LabPagesTests(LabFixture fixture, ITestOutputHelper output)
     public async Task LabPage_EveryCommand_PrintsWhatThePageSays(string page)
     {
         Assert.False(fixture.Lab.HasExited, fixture.Lab.Output);
-        var steps = LabPage.Parse(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "docs", "labs", page)));
+        var steps = LabPage.Parse(await File.ReadAllTextAsync(Path.Combine(LabPage.Folder, page)));
         Assert.NotEmpty(steps);
         Assert.Contains(steps, s => s.Expected.Count > 0);
 
