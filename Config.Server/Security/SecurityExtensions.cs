@@ -28,14 +28,7 @@ internal static class SecurityExtensions
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null);
         if (options.Authority is not null)
         {
-            auth.AddJwtBearer(o =>
-            {
-                o.Authority = options.Authority;
-                o.RequireHttpsMetadata = !options.Authority.StartsWith("http://127.0.0.1", StringComparison.Ordinal) && !options.Authority.StartsWith("http://localhost", StringComparison.Ordinal);
-                o.MapInboundClaims = false;
-                o.TokenValidationParameters.ValidateAudience = options.Audience is not null;
-                o.TokenValidationParameters.ValidAudience = options.Audience;
-            });
+            auth.AddJwtBearer(o => AuthServerBearer.Configure(o, options.Authority, options.Audience, options.RequireHttpsMetadata));
         }
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ConfigPolicies.Read, p => Require(p, enabled, ConfigPolicies.ReadScope, ConfigPolicies.AdminScope))
@@ -53,7 +46,7 @@ internal static class SecurityExtensions
             p.RequireAssertion(_ => true);
             return;
         }
-        p.RequireAuthenticatedUser().RequireAssertion(ctx => anyScope.Any(s => ConfigPolicies.HasScope(ctx.User, s)));
+        p.RequireAuthenticatedUser().RequireAssertion(ctx => anyScope.Any(s => Scopes.Has(ctx.User, s)));
     }
 
     /// <summary>

@@ -18,6 +18,9 @@ public sealed class SecurityOptions
     /// <summary>Required token audience; default none (any audience from the authority; the scope decides).</summary>
     public string? Audience { get; set; }
 
+    /// <summary>Whether the authority's metadata must come over https. Default: yes, unless the authority is on loopback.</summary>
+    public bool? RequireHttpsMetadata { get; set; }
+
     /// <summary>Wrong Basic passwords allowed per caller address in a window before 429 (<c>PermitLimit</c> 10, <c>Window</c> 1 minute).</summary>
     public Infrastructure.ServiceDefaults.Security.AuthenticationThrottleOptions AuthenticationThrottle { get; set; } = new();
 }

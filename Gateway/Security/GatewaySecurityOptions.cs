@@ -28,6 +28,6 @@ public sealed class GatewaySecurityOptions
     /// <summary>Scope required by the gateway actuator outside Development. Default <c>gateway.admin</c>.</summary>
     public string AdminScope { get; set; } = "gateway.admin";
 
-    /// <summary>Whether the authority must be https. Default false (loopback labs).</summary>
-    public bool RequireHttpsMetadata { get; set; }
+    /// <summary>Whether the authority's metadata must come over https. Default: yes, unless the authority is on loopback.</summary>
+    public bool? RequireHttpsMetadata { get; set; }
 }

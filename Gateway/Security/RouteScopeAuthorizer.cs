@@ -1,31 +1,13 @@
-using Route = Infrastructure.Gateway.Routing.Route;
 using System.Security.Claims;
 using Infrastructure.Gateway.Forwarding;
 using Infrastructure.Gateway.Routing;
+using Infrastructure.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
+using Route = Infrastructure.Gateway.Routing.Route;
 
 namespace Infrastructure.Gateway.Security;
-
-/// <summary>Reads scopes from a token: one space-separated <c>scope</c> claim or several <c>scope</c> claims.</summary>
-internal static class Scopes
-{
-    public static bool Has(ClaimsPrincipal user, string scope)
-    {
-        foreach (var claim in user.FindAll("scope"))
-        {
-            foreach (var s in claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (string.Equals(s, scope, StringComparison.Ordinal))
-                {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-}
 
 /// <summary>
 /// Routes with metadata <c>required-scopes</c>: a valid bearer token carrying every scope, else 401/403 in the gateway's

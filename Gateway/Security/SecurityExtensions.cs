@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Infrastructure.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -31,23 +32,14 @@ internal static class SecurityExtensions
 
     private static void Configure(JwtBearerOptions o, GatewaySecurityOptions settings)
     {
-        // Keep "scope", "sub", "client_id" as the token names them.
-        o.MapInboundClaims = false;
-        o.RequireHttpsMetadata = settings.RequireHttpsMetadata;
-        if (!string.IsNullOrWhiteSpace(settings.Authority))
-        {
-            o.Authority = settings.Authority;
-        }
         o.TokenValidationParameters = new TokenValidationParameters
         {
             ValidateIssuer = settings.Issuer is not null || settings.Authority is not null,
             ValidIssuer = settings.Issuer ?? settings.Authority,
-            ValidateAudience = !string.IsNullOrWhiteSpace(settings.Audience),
-            ValidAudience = settings.Audience,
             ValidateLifetime = true,
             ClockSkew = TimeSpan.FromSeconds(30),
-            NameClaimType = "sub",
         };
+        AuthServerBearer.Configure(o, settings.Authority, settings.Audience, settings.RequireHttpsMetadata);
         if (settings.SigningKeys.Count > 0)
         {
             o.TokenValidationParameters.IssuerSigningKeys = settings.SigningKeys.Select(ParseKey).ToList();

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Infrastructure.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Configuration;
@@ -25,25 +26,9 @@ public static class ScopeAuthExtensions
         // IdentityServer4 resource servers always check aud: without it a token Auth.Server issued for another API (say
         // "auth", for its admin scope) would pass the signature and issuer checks here too.
         var expectedAudience = string.IsNullOrEmpty(configured) ? audience : configured;
+        var requireHttps = bool.TryParse(builder.Configuration["Auth:RequireHttpsMetadata"], out var r) ? r : (bool?)null;
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
-            .AddJwtBearer(o =>
-            {
-                o.Authority = authority;
-                o.RequireHttpsMetadata = authority.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
-                o.MapInboundClaims = false;
-                o.TokenValidationParameters.ValidateAudience = true;
-                o.TokenValidationParameters.ValidAudience = expectedAudience;
-                o.TokenValidationParameters.NameClaimType = "sub";
-                o.Events = new JwtBearerEvents
-                {
-                    // RFC 6750 3.1: a valid token lacking the scope is 403 with insufficient_scope; JwtBearer sends a bare 403.
-                    OnForbidden = context =>
-                    {
-                        context.Response.Headers.WWWAuthenticate = "Bearer error=\"insufficient_scope\"";
-                        return Task.CompletedTask;
-                    },
-                };
-            });
+            .AddJwtBearer(o => AuthServerBearer.Configure(o, authority, expectedAudience, requireHttps));
         var auth = builder.Services.AddAuthorizationBuilder();
         foreach (var scope in scopes)
         {
@@ -52,16 +37,6 @@ public static class ScopeAuthExtensions
         return builder;
     }
 
-    /// <summary>Whether the principal was granted <paramref name="scope"/>; tokens carry <c>scope</c> as a JSON array or a space-separated string.</summary>
-    public static bool HasScope(ClaimsPrincipal user, string scope)
-    {
-        foreach (var claim in user.FindAll("scope"))
-        {
-            foreach (var s in claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (s == scope) { return true; }
-            }
-        }
-        return false;
-    }
+    /// <summary>Whether the principal was granted <paramref name="scope"/> (see <see cref="Scopes.Has"/>).</summary>
+    public static bool HasScope(ClaimsPrincipal user, string scope) => Scopes.Has(user, scope);
 }
