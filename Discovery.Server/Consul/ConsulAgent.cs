@@ -134,8 +134,10 @@ internal sealed partial class ConsulAgent : BackgroundService
             {
                 return false;
             }
-            _writes.Cancel(service.App, id, isReplication: false);
-            _index.Bump(service.App);
+            if (!_writes.Cancel(service.App, id, isReplication: false))
+            {
+                _index.Bump(service.App);
+            }
             return true;
         }
     }
@@ -258,8 +260,10 @@ internal sealed partial class ConsulAgent : BackgroundService
             foreach (var service in reap)
             {
                 _services.Remove(service.Definition.Id);
-                _writes.Cancel(service.App, service.Definition.Id, isReplication: false);
-                _index.Bump(service.App);
+                if (!_writes.Cancel(service.App, service.Definition.Id, isReplication: false))
+                {
+                    _index.Bump(service.App);
+                }
                 LogReaped(_logger, service.Definition.Id);
             }
         }
@@ -393,10 +397,15 @@ internal sealed partial class ConsulAgent : BackgroundService
         }
         check.Status = status;
         check.CriticalSince = status == CheckStatus.Critical ? now : null;
-        _index.Bump(service.App);
+        // One index move per change, after all of it is in place: a blocking query woken halfway would see a check
+        // passing on an instance Eureka still has DOWN.
         if (EurekaStatus(service) != service.SyncedStatus)
         {
             Sync(service, now);
+        }
+        else
+        {
+            _index.Bump(service.App);
         }
     }
 
