@@ -7,7 +7,7 @@
   Runs on a machine that has only the .NET SDK:
       dotnet tool restore && dotnet pwsh ./build.ps1 test
   The `test` target installs what the tests need (Debian's chromium, postgresql,
-  redis-server and prometheus through apt when they are missing; the npm clients in Tests/Interop.Js),
+  redis-server, prometheus and python3-consul through apt when they are missing; the npm clients in Tests/Interop.Js),
   starts PostgreSQL and Redis on 127.0.0.1 in a temp folder, runs every test project,
   and stops them again.
 
@@ -81,13 +81,15 @@ function Install-TestPrerequisites {
     if ($null -eq (Find-PostgresBin)) { $missing += 'postgresql' }
     if (-not (Test-Command 'redis-server')) { $missing += 'redis-server' }
     if (-not (Test-Path '/usr/bin/prometheus')) { $missing += 'prometheus' }
+    # Debian's Consul client for Python, driven by the Consul API interop test (PythonConsulTests).
+    if (-not (Test-Path '/usr/lib/python3/dist-packages/consul/__init__.py')) { $missing += 'python3-consul' }
     if ($missing.Count -gt 0) { Install-AptPackages $missing }
     if (Test-Command 'npm') {
         Push-Location (Join-Path $Root 'Tests/Interop.Js')
         try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel=error') } finally { Pop-Location }
     }
     else {
-        Write-Warning 'npm not found: the tests that drive real npm clients (eureka-js-client, cloud-config-client) will fail.'
+        Write-Warning 'npm not found: the tests that drive real npm clients (eureka-js-client, cloud-config-client, consul) will fail.'
     }
 }
 

@@ -1,5 +1,6 @@
 using Infrastructure.ServiceDefaults.Lifetime;
 using Infrastructure.Discovery.Server.Api;
+using Infrastructure.Discovery.Server.Consul;
 using Infrastructure.Discovery.Server.Dashboard;
 using Infrastructure.Discovery.Server.Eviction;
 using Infrastructure.Discovery.Server.Registry;
@@ -14,11 +15,13 @@ builder.AddEurekaRegistry();
 builder.AddEviction();
 builder.AddReplication();
 builder.AddRegistrySecurity();
+builder.AddConsulApi();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.UseRegistrySecurity();
 app.MapEurekaApi();
+app.MapConsul(app.Configuration);
 app.MapDashboard();
 return app.RunServer();
 

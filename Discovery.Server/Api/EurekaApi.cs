@@ -36,7 +36,7 @@ internal static partial class EurekaApi
     }
 
     private static async Task<IResult> RegisterAsync(
-        string app, HttpContext ctx, InstanceRegistry registry, IPeerReplicator replicator,
+        string app, HttpContext ctx, RegistryWrites writes,
         IOptionsMonitor<EurekaServerOptions> options, TimeProvider time, ILoggerFactory loggers)
     {
         if (app.Equals("delta", StringComparison.OrdinalIgnoreCase))
@@ -68,12 +68,7 @@ internal static partial class EurekaApi
             // Eureka accepts these, so we do too; the warning is for whoever reads the logs wondering about the instance.
             LogAcceptedWithWarnings(loggers.CreateLogger(typeof(EurekaApi)), info.App, info.InstanceId, string.Join("; ", warnings));
         }
-        var isReplication = IsReplication(ctx);
-        registry.Register(info, isReplication);
-        if (!isReplication)
-        {
-            replicator.Replicate(new ReplicationTask(ReplicationAction.Register, info.App, info.InstanceId) { Instance = info });
-        }
+        writes.Register(info, IsReplication(ctx));
         // Exactly 204: several clients (eureka-js-client among them) treat anything else as failure.
         return Results.NoContent();
     }
@@ -84,7 +79,7 @@ internal static partial class EurekaApi
     private static IResult GetInstanceById(string id, HttpContext ctx, InstanceRegistry registry) =>
         registry.TryGetInstanceById(id, out var instance) ? Payload(ctx, instance) : Results.NotFound();
 
-    private static IResult Renew(string app, string id, HttpContext ctx, InstanceRegistry registry, IPeerReplicator replicator)
+    private static IResult Renew(string app, string id, HttpContext ctx, RegistryWrites writes)
     {
         var q = ctx.Request.Query;
         if (!TryLong(q["lastDirtyTimestamp"], out var dirty))
@@ -92,40 +87,19 @@ internal static partial class EurekaApi
             return BadRequest("lastDirtyTimestamp must be an integer (Unix ms)");
         }
         InstanceStatus? overridden = q["overriddenstatus"].ToString() is { Length: > 0 } o ? InstanceStatusParser.ParseOrUnknown(o) : null;
-        var isReplication = IsReplication(ctx);
-        var result = registry.Renew(app, id, isReplication, dirty, overridden);
-        if (result == RenewResult.Ok && !isReplication && replicator.HasPeers && registry.TryGetInstance(app, id, out var current))
-        {
-            replicator.Replicate(new ReplicationTask(ReplicationAction.Heartbeat, current.Info.App, id)
-            {
-                Status = current.Info.Status,
-                OverriddenStatus = current.Info.OverriddenStatus,
-                LastDirtyTimestamp = current.Info.LastDirtyTimestamp,
-            });
-        }
+        var result = writes.Renew(app, id, IsReplication(ctx), dirty, overridden);
         return result switch
         {
             RenewResult.Ok => Results.Ok(),
-            RenewResult.Conflict when registry.TryGetInstance(app, id, out var ours) => Payload(ctx, ours, StatusCodes.Status409Conflict),
+            RenewResult.Conflict when writes.Registry.TryGetInstance(app, id, out var ours) => Payload(ctx, ours, StatusCodes.Status409Conflict),
             _ => Results.NotFound(),
         };
     }
 
-    private static IResult Cancel(string app, string id, HttpContext ctx, InstanceRegistry registry, IPeerReplicator replicator)
-    {
-        var isReplication = IsReplication(ctx);
-        if (!registry.Cancel(app, id, isReplication))
-        {
-            return Results.NotFound();
-        }
-        if (!isReplication)
-        {
-            replicator.Replicate(new ReplicationTask(ReplicationAction.Cancel, app.ToUpperInvariant(), id));
-        }
-        return Results.Ok();
-    }
+    private static IResult Cancel(string app, string id, HttpContext ctx, RegistryWrites writes) =>
+        writes.Cancel(app, id, IsReplication(ctx)) ? Results.Ok() : Results.NotFound();
 
-    private static IResult StatusUpdate(string app, string id, HttpContext ctx, InstanceRegistry registry, IPeerReplicator replicator)
+    private static IResult StatusUpdate(string app, string id, HttpContext ctx, RegistryWrites writes)
     {
         var q = ctx.Request.Query;
         if (!InstanceStatusParser.TryParse(q["value"], out var status))
@@ -136,19 +110,10 @@ internal static partial class EurekaApi
         {
             return BadRequest("lastDirtyTimestamp must be an integer (Unix ms)");
         }
-        var isReplication = IsReplication(ctx);
-        if (!registry.StatusUpdate(app, id, status, dirty, isReplication))
-        {
-            return Results.NotFound();
-        }
-        if (!isReplication)
-        {
-            replicator.Replicate(new ReplicationTask(ReplicationAction.StatusUpdate, app.ToUpperInvariant(), id) { Status = status, LastDirtyTimestamp = dirty });
-        }
-        return Results.Ok();
+        return writes.StatusUpdate(app, id, status, dirty, IsReplication(ctx)) ? Results.Ok() : Results.NotFound();
     }
 
-    private static IResult DeleteStatusOverride(string app, string id, HttpContext ctx, InstanceRegistry registry, IPeerReplicator replicator)
+    private static IResult DeleteStatusOverride(string app, string id, HttpContext ctx, RegistryWrites writes)
     {
         var q = ctx.Request.Query;
         var status = InstanceStatus.UNKNOWN;
@@ -160,19 +125,10 @@ internal static partial class EurekaApi
         {
             return BadRequest("lastDirtyTimestamp must be an integer (Unix ms)");
         }
-        var isReplication = IsReplication(ctx);
-        if (!registry.DeleteStatusOverride(app, id, status, dirty, isReplication))
-        {
-            return Results.NotFound();
-        }
-        if (!isReplication)
-        {
-            replicator.Replicate(new ReplicationTask(ReplicationAction.DeleteStatusOverride, app.ToUpperInvariant(), id) { Status = status, LastDirtyTimestamp = dirty });
-        }
-        return Results.Ok();
+        return writes.DeleteStatusOverride(app, id, status, dirty, IsReplication(ctx)) ? Results.Ok() : Results.NotFound();
     }
 
-    private static IResult UpdateMetadata(string app, string id, HttpContext ctx, InstanceRegistry registry, IPeerReplicator replicator)
+    private static IResult UpdateMetadata(string app, string id, HttpContext ctx, RegistryWrites writes)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in ctx.Request.Query)
@@ -187,16 +143,7 @@ internal static partial class EurekaApi
         {
             return BadRequest("No metadata given: use PUT .../metadata?key=value");
         }
-        var isReplication = IsReplication(ctx);
-        if (!registry.UpdateMetadata(app, id, values))
-        {
-            return Results.NotFound();
-        }
-        if (!isReplication)
-        {
-            replicator.Replicate(new ReplicationTask(ReplicationAction.Metadata, app.ToUpperInvariant(), id) { Metadata = values });
-        }
-        return Results.Ok();
+        return writes.UpdateMetadata(app, id, values, IsReplication(ctx)) ? Results.Ok() : Results.NotFound();
     }
 
     private static IResult Cached(HttpContext ctx, ResponseCache cache, CacheEntity entity, string name)

@@ -18,6 +18,9 @@ public sealed class EurekaServerFactory : WebApplicationFactory<Program>
         ["Eureka:Server:UseReadOnlyResponseCache"] = "false",
     };
 
+    /// <summary>Service replacements applied after the server's own (fakes for outbound calls, for instance).</summary>
+    public List<Action<IServiceCollection>> TestServices { get; } = [];
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -25,6 +28,13 @@ public sealed class EurekaServerFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(k, v);
         }
-        builder.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(Time));
+        builder.ConfigureTestServices(s =>
+        {
+            s.AddSingleton<TimeProvider>(Time);
+            foreach (var configure in TestServices)
+            {
+                configure(s);
+            }
+        });
     }
 }
