@@ -96,7 +96,7 @@ public sealed class GatewayKilledTests(ITestOutputHelper output)
         var all = results.ToArray();
         var errors = all.Where(r => r.Error is not null).Select(r => r.Error!).ToList();
         Assert.True(errors.Count == 0, $"{errors.Count} of {all.Length} GETs failed: " + string.Join(" | ", errors.Distinct().Take(5)));
-        Assert.True(all.Count(r => r.Started > killedAt) >= 400, "too few requests after the kill");
+        Assert.True(all.Count(r => r.Started > killedAt) >= 300, "too few requests after the kill");
 
         static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         var inFlight = all.Where(r => r.Started <= killedAt && r.Ended > killedAt).ToArray();

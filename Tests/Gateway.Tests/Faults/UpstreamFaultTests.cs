@@ -6,6 +6,7 @@ using Infrastructure.Gateway.Tests.Support;
 using Infrastructure.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog.Events;
+using Xunit.Abstractions;
 
 namespace Infrastructure.Gateway.Tests.Faults;
 
@@ -14,7 +15,7 @@ namespace Infrastructure.Gateway.Tests.Faults;
 /// does not resolve: the client gets an honest answer (an aborted response, or a 502 in Spring's error shape), the
 /// load balancer counts the instance's failure, idempotent requests go on to the next instance, and the gateway keeps serving.
 /// </summary>
-public sealed class UpstreamFaultTests
+public sealed class UpstreamFaultTests(ITestOutputHelper output)
 {
     // Only a guard against a hang: every answer here is expected within milliseconds.
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
@@ -173,6 +174,7 @@ public sealed class UpstreamFaultTests
         using var client = host.NewClient();
         client.Timeout = Bound;
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using (var r = await client.GetAsync("/nowhere/x"))
         {
             // A resolver that answers says the name does not exist (502); one that does not answer is cut off by the
@@ -181,10 +183,23 @@ public sealed class UpstreamFaultTests
                 ? await AssertSpringErrorAsync(r, HttpStatusCode.GatewayTimeout, "/nowhere/x", "timed out after 3000 ms")
                 : await AssertSpringErrorAsync(r, HttpStatusCode.BadGateway, "/nowhere/x", "could not be resolved");
             Assert.Contains("no-such-host.invalid", message, StringComparison.Ordinal);
+            output.WriteLine($"{(int)r.StatusCode} after {clock.ElapsedMilliseconds} ms: {message}");
         }
 
         using var next = await client.GetAsync("/healthy/x");
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task LoadBalancedRouteWithoutInstances_503InSpringShape()
+    {
+        var c = new RouteConfig().Route("ghost", "lb://ghost", ["Path=/ghost/**"]);
+        await using var host = new GatewayHost(c.Settings);
+        using var client = host.NewClient();
+
+        // Spring Cloud Gateway: 503 "Unable to find instance for ghost".
+        using var r = await client.GetAsync("/ghost/x");
+        await AssertSpringErrorAsync(r, HttpStatusCode.ServiceUnavailable, "/ghost/x", "no UP instance of service 'ghost'");
     }
 
     [Fact]
