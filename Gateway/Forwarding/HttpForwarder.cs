@@ -339,7 +339,8 @@ internal sealed partial class HttpForwarder(
                 }
                 catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    if (exchange.Route.ServiceId is not null && exchange.Instance is { } instance)
+                    // Set for lb:// routes only: a static URI has no load-balancer stats.
+                    if (exchange.Instance is { } instance)
                     {
                         loadBalancer.Stats.Get(instance).RecordResponseBroken();
                     }
