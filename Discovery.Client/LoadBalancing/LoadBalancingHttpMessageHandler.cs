@@ -5,7 +5,8 @@ namespace Infrastructure.Discovery.Client.LoadBalancing;
 
 /// <summary>
 /// Lets an <see cref="HttpClient"/> call services by name: <c>http://catalog/items</c> is sent to an UP instance of
-/// <c>catalog</c> chosen by the load balancer, and a refused connection is retried on the next instance for idempotent methods.
+/// <c>catalog</c> chosen by the load balancer; a body-less idempotent request that fails before any response (connection
+/// refused or reset, an answer that is not HTTP) is retried on the next instance.
 /// Hosts that are not known services pass through unchanged.
 /// </summary>
 public sealed class LoadBalancingHttpMessageHandler : DelegatingHandler
@@ -47,7 +48,7 @@ public sealed class LoadBalancingHttpMessageHandler : DelegatingHandler
                 stats.RecordResponse(Stopwatch.GetElapsedTime(started), (int)response.StatusCode >= 500);
                 return response;
             }
-            catch (HttpRequestException ex) when (IsConnectFailure(ex))
+            catch (HttpRequestException ex) when (IsFailureBeforeResponse(ex))
             {
                 stats.RecordConnectionFailure();
                 if (attempt >= maxAttempts)
@@ -70,5 +71,15 @@ public sealed class LoadBalancingHttpMessageHandler : DelegatingHandler
 
     /// <summary>Whether the exception means the instance could not be reached at all (so nothing was sent).</summary>
     public static bool IsConnectFailure(HttpRequestException ex) =>
-        ex.HttpRequestError == HttpRequestError.ConnectionError || ex.InnerException is SocketException;
+        ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError || ex.InnerException is SocketException;
+
+    /// <summary>
+    /// Whether the instance failed the request before any response: unreachable (<see cref="IsConnectFailure"/>, nothing
+    /// sent), or the connection reset or closed, or an answer that is not HTTP, after the request went out — which only an
+    /// idempotent request may be sent again for. An exception thrown by the request's own content is not one of these.
+    /// </summary>
+    public static bool IsFailureBeforeResponse(HttpRequestException ex) =>
+        IsConnectFailure(ex)
+        || ex.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError
+        || ex.InnerException is IOException;
 }

@@ -12,6 +12,8 @@ public sealed class ServerStats
     private readonly Lock _gate = new();
     private int _activeRequests;
     private int _successiveConnectionFailures;
+    // The streak the last response cleared: a response that then breaks off mid-body takes it up again.
+    private int _clearedStreak;
     private long _lastConnectionFailureTimestamp;
     private long _totalRequests;
     private long _totalFailures;
@@ -29,7 +31,7 @@ public sealed class ServerStats
     /// <summary>Requests sent to the instance and not finished yet.</summary>
     public int ActiveRequests => Volatile.Read(ref _activeRequests);
 
-    /// <summary>Connection failures and read timeouts in a row (reset by any answer).</summary>
+    /// <summary>Connection failures, read timeouts and broken-off responses in a row (reset by any answer).</summary>
     public int SuccessiveConnectionFailures => Volatile.Read(ref _successiveConnectionFailures);
 
     /// <summary>Requests started in total.</summary>
@@ -63,7 +65,7 @@ public sealed class ServerStats
     /// <summary>The instance answered (any status): resets the failure streak and feeds the response-time average.</summary>
     public void RecordResponse(TimeSpan elapsed, bool failed = false)
     {
-        Volatile.Write(ref _successiveConnectionFailures, 0);
+        Volatile.Write(ref _clearedStreak, Interlocked.Exchange(ref _successiveConnectionFailures, 0));
         if (failed)
         {
             Interlocked.Increment(ref _totalFailures);
@@ -75,11 +77,29 @@ public sealed class ServerStats
         }
     }
 
-    /// <summary>The instance could not be reached (refused, reset before a response, connect timeout).</summary>
+    /// <summary>The instance could not be reached, or failed before answering (refused, connect timeout, reset before a response, an answer that is not HTTP).</summary>
     public void RecordConnectionFailure()
     {
         Interlocked.Increment(ref _totalFailures);
         Interlocked.Increment(ref _successiveConnectionFailures);
+        Volatile.Write(ref _lastConnectionFailureTimestamp, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>
+    /// A response recorded with <see cref="RecordResponse"/> broke off before its body ended (the connection was reset or
+    /// closed mid-body): counts as a connection failure, and the streak goes on from where that response had cleared it,
+    /// so an instance that keeps breaking responses off trips as one that refuses connections does.
+    /// </summary>
+    public void RecordResponseBroken()
+    {
+        Interlocked.Increment(ref _totalFailures);
+        var cleared = Volatile.Read(ref _clearedStreak);
+        int current;
+        do
+        {
+            current = Volatile.Read(ref _successiveConnectionFailures);
+        }
+        while (Interlocked.CompareExchange(ref _successiveConnectionFailures, Math.Max(current, cleared) + 1, current) != current);
         Volatile.Write(ref _lastConnectionFailureTimestamp, Stopwatch.GetTimestamp());
     }
 

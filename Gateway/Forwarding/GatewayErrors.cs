@@ -36,3 +36,7 @@ internal sealed class ClientRequestBodyException(IOException inner)
     /// <summary>408 for a body slower than MinRequestBodyDataRate, 413 over MaxRequestBodySize, else 400.</summary>
     public int StatusCode { get; } = inner is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
 }
+
+/// <summary>The upstream's response body broke off (connection reset or closed before its end) while it was being copied to the client.</summary>
+internal sealed class UpstreamResponseBodyException(IOException inner)
+    : IOException("upstream response body broke off: " + inner.Message, inner);

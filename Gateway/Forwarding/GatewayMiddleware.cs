@@ -193,6 +193,11 @@ internal sealed partial class GatewayMiddleware(
             RateLimiterRejectedException => (StatusCodes.Status503ServiceUnavailable, $"route '{exchange.Route.Id}' is at its max-concurrent-requests"),
             TimeoutRejectedException e => (StatusCodes.Status504GatewayTimeout, $"upstream did not answer within {e.Timeout.TotalMilliseconds} ms"),
             HttpRequestException { InnerException: TimeoutException t } => (StatusCodes.Status504GatewayTimeout, t.Message),
+            HttpRequestException e when IsNameResolutionFailure(e) => (StatusCodes.Status502BadGateway, $"upstream host could not be resolved: {e.Message}"),
+            HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError } e
+                => (StatusCodes.Status502BadGateway, $"upstream sent an invalid HTTP response: {e.Message}"),
+            HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } or HttpRequestException { InnerException: IOException }
+                => (StatusCodes.Status502BadGateway, $"upstream closed the connection before answering: {ex.InnerException?.Message ?? ex.Message}"),
             HttpRequestException e => (StatusCodes.Status502BadGateway, $"upstream unreachable: {e.Message}"),
             _ => (StatusCodes.Status502BadGateway, $"proxy error: {ex.GetType().Name}"),
         };
@@ -206,6 +211,10 @@ internal sealed partial class GatewayMiddleware(
         }
         return GatewayErrors.WriteAsync(exchange.Context, status, message);
     }
+
+    private static bool IsNameResolutionFailure(HttpRequestException ex) =>
+        ex.HttpRequestError == HttpRequestError.NameResolutionError
+        || ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.TryAgain or System.Net.Sockets.SocketError.NoData };
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Route {RouteId}: {Status} {Message}")]
     private partial void LogUpstreamFailure(string routeId, int status, string message);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -20,7 +21,7 @@ namespace Infrastructure.Gateway.Forwarding;
 
 /// <summary>
 /// Sends one request upstream and copies the answer back: picks the instance (retrying the next one after a refused
-/// connection when allowed), copies headers minus hop-by-hop ones, adds X-Forwarded-* / Forwarded / Via, streams bodies both ways.
+/// connection, a reset before the response or an answer that is not HTTP, when allowed), copies headers minus hop-by-hop ones, adds X-Forwarded-* / Forwarded / Via, streams bodies both ways.
 /// </summary>
 internal sealed partial class HttpForwarder(
     ProxyHttpClient client,
@@ -31,6 +32,8 @@ internal sealed partial class HttpForwarder(
     ILogger<HttpForwarder> logger)
 {
     private static readonly ConditionalWeakTable<ServiceInstance, string> BaseAddresses = new();
+    // Stream.CopyToAsync's default buffer size.
+    private const int BodyBufferSize = 81920;
     private static readonly UriCreationOptions NoCanonicalization = new() { DangerousDisablePathAndQueryCanonicalization = true };
     private readonly bool _forwarded = options.Value.ForwardedEnabled;
     private readonly bool _xForwarded = options.Value.XForwardedEnabled;
@@ -78,8 +81,10 @@ internal sealed partial class HttpForwarder(
                     throw;
                 }
             }
-            catch (HttpRequestException ex) when (LoadBalancingHttpMessageHandler.IsConnectFailure(ex))
+            catch (HttpRequestException ex) when (LoadBalancingHttpMessageHandler.IsFailureBeforeResponse(ex))
             {
+                // Refused, reset or closed before a response, or an answer that is not HTTP: the instance failed this
+                // request. Only an idempotent one may go on to the next instance (the request may have been processed).
                 stats.RecordConnectionFailure();
                 (exchange.FailedInstances ??= []).Add(instance.InstanceId);
                 if (--attemptsLeft <= 0 || exchange.RequestBodyStarted
@@ -304,7 +309,7 @@ internal sealed partial class HttpForwarder(
         var body = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (body.ConfigureAwait(false))
         {
-            await body.CopyToAsync(response.Body, cancellationToken).ConfigureAwait(false);
+            await CopyBodyAsync(exchange, body, response.Body, cancellationToken).ConfigureAwait(false);
         }
         if (upstream.TrailingHeaders.NonValidated.Count > 0 && response.SupportsTrailers())
         {
@@ -312,6 +317,45 @@ internal sealed partial class HttpForwarder(
             {
                 response.AppendTrailer(trailer.Key, trailer.Value.ToString());
             }
+        }
+    }
+
+    /// <summary>
+    /// Streams the upstream body to the client, telling the two sides' failures apart: the upstream breaking off
+    /// (reset or closed mid-body) is the instance's failure, counted by the load balancer, and becomes an
+    /// <see cref="UpstreamResponseBodyException"/>; the client going away is not.
+    /// </summary>
+    private async Task CopyBodyAsync(GatewayExchange exchange, Stream upstream, Stream client, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BodyBufferSize);
+        try
+        {
+            while (true)
+            {
+                int read;
+                try
+                {
+                    read = await upstream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Set for lb:// routes only: a static URI has no load-balancer stats.
+                    if (exchange.Instance is { } instance)
+                    {
+                        loadBalancer.Stats.Get(instance).RecordResponseBroken();
+                    }
+                    throw new UpstreamResponseBodyException(ex);
+                }
+                if (read == 0)
+                {
+                    return;
+                }
+                await client.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -384,6 +428,6 @@ internal sealed partial class HttpForwarder(
     private static string BaseAddress(ServiceInstance instance) =>
         BaseAddresses.GetValue(instance, static i => i.Uri.GetLeftPart(UriPartial.Authority));
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Route {RouteId}: instance {InstanceId} unreachable ({Error}), trying the next instance")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Route {RouteId}: instance {InstanceId} failed before answering ({Error}), trying the next instance")]
     private partial void LogNextServer(string routeId, string instanceId, string error);
 }

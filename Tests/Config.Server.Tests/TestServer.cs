@@ -1,11 +1,8 @@
-using System.Collections.Concurrent;
-using System.Globalization;
+using Infrastructure.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Serilog;
-using Serilog.Core;
-using Serilog.Events;
 
 namespace Infrastructure.Config.Server.Tests;
 
@@ -43,40 +40,6 @@ internal sealed class TempDir : IDisposable
     }
 }
 
-/// <summary>The server's log events, captured at the levels it logs in production (Information, framework at Warning).</summary>
-internal sealed class LogCapture : ILogEventSink
-{
-    private readonly ConcurrentQueue<LogEvent> _events = new();
-
-    public void Emit(LogEvent logEvent) => _events.Enqueue(logEvent);
-
-    public IReadOnlyList<LogEvent> Events => [.. _events];
-
-    public void Clear() => _events.Clear();
-
-    /// <summary>The request-completed lines (<c>HTTP GET /x responded 400</c>) for <paramref name="path"/>.</summary>
-    public IEnumerable<LogEvent> RequestLines(string path) => Events.Where(e =>
-        e.Properties.TryGetValue("RequestPath", out var p) && p is ScalarValue { Value: string s } && s == path
-        && e.Properties.ContainsKey("StatusCode"));
-
-    /// <summary>Waits for the request line: the middleware writes it after the response has been handed back to the client.</summary>
-    public async Task<LogEvent> RequestLineAsync(string path)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            var line = RequestLines(path).FirstOrDefault();
-            if (line is not null || DateTime.UtcNow > deadline)
-            {
-                return line ?? throw new Xunit.Sdk.XunitException($"no request line for {path}; logged: {string.Join(" | ", Events.Select(e => e.RenderMessage(CultureInfo.InvariantCulture)))}");
-            }
-            await Task.Delay(20);
-        }
-    }
-
-    public static int StatusCode(LogEvent e) => (int)((ScalarValue)e.Properties["StatusCode"]).Value!;
-}
-
 /// <summary>The config server in memory with the given settings.</summary>
 internal sealed class ConfigServerFactory(IDictionary<string, string?> settings, LogCapture? logs = null) : WebApplicationFactory<Program>
 {
@@ -92,12 +55,7 @@ internal sealed class ConfigServerFactory(IDictionary<string, string?> settings,
         if (logs is not null)
         {
             // Registered after the server's own Serilog setup, so its ILoggerFactory and Serilog.ILogger are the ones resolved.
-            builder.ConfigureTestServices(services => services.AddSerilog(
-                (_, lc) => lc.MinimumLevel.Information()
-                    .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
-                    .Enrich.FromLogContext()
-                    .WriteTo.Sink(logs),
-                preserveStaticLogger: true));
+            builder.ConfigureTestServices(services => services.AddSerilog((_, lc) => logs.Configure(lc), preserveStaticLogger: true));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Infrastructure.Testing;
 using Serilog.Events;
 
 namespace Infrastructure.Config.Server.Tests.Api;

@@ -137,6 +137,31 @@ public sealed class RuleTests
     }
 
     [Fact]
+    public void ResponsesBrokenOffMidBody_ThreeInARow_InstanceTripped_ACompleteAnswerBetweenBreaksTheStreak()
+    {
+        var instances = Instances(2);
+        var stats = Stats();
+        var broken = stats.Get(instances[0]);
+        for (var i = 0; i < 3; i++)
+        {
+            // Headers arrived (the streak is cleared), then the body broke off.
+            broken.RecordResponse(TimeSpan.FromMilliseconds(1));
+            broken.RecordResponseBroken();
+        }
+        Assert.Equal(3, broken.SuccessiveConnectionFailures);
+        Assert.Equal(3, broken.TotalFailures);
+        Assert.True(broken.IsCircuitBreakerTripped());
+
+        var sometimes = stats.Get(instances[1]);
+        sometimes.RecordResponse(TimeSpan.FromMilliseconds(1));
+        sometimes.RecordResponseBroken();
+        sometimes.RecordResponse(TimeSpan.FromMilliseconds(1));
+        sometimes.RecordResponse(TimeSpan.FromMilliseconds(1));
+        sometimes.RecordResponseBroken();
+        Assert.Equal(1, sometimes.SuccessiveConnectionFailures);
+    }
+
+    [Fact]
     public void AvailabilityFiltering_SuccessAfterTrip_InstanceBack()
     {
         var instances = Instances(2);

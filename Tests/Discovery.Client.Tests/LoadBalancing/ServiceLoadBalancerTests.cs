@@ -84,6 +84,36 @@ public sealed class ServiceLoadBalancerTests
         Assert.Equal(HttpStatusCode.OK, post.StatusCode);
     }
 
+    [Fact]
+    public async Task HttpClient_ResetOrGarbageBeforeResponse_GetGoesToTheNextInstance_PostIsNotReplayed()
+    {
+        await using var good = await StartBackendAsync("good");
+        await using var reset = MisbehavingUpstream.ResetBeforeResponse();
+        await using var garbage = MisbehavingUpstream.Answer("HELLO\r\n\r\n");
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["LoadBalancer:MaxAutoRetriesNextServer"] = "2" }).Build());
+        services.AddSingleton<IServiceInstanceProvider>(new FixedProvider(
+            Instance("catalog", reset.Port), Instance("catalog", garbage.Port), Instance("catalog", new Uri(good.Urls.First()).Port),
+            Instance("orders", reset.Port)));
+        services.AddLoadBalancer();
+        services.AddHttpClient("lb").AddLoadBalancing();
+        await using var sp = services.BuildServiceProvider();
+        using var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("lb");
+        http.Timeout = TimeSpan.FromSeconds(20);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("good", await http.GetStringAsync(new Uri("http://catalog/who")));
+        }
+        Assert.True(reset.Requests >= 1 && garbage.Requests >= 1, $"reset {reset.Requests}, garbage {garbage.Requests}");
+
+        // The POST may have been processed before the connection went: sent once, the failure surfaces.
+        var before = reset.Requests;
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.PostAsync(new Uri("http://orders/who"), new StringContent("{}")));
+        Assert.Equal(before + 1, reset.Requests);
+    }
+
     private static async Task<WebApplication> StartBackendAsync(string name)
     {
         var builder = WebApplication.CreateSlimBuilder();

@@ -1,7 +1,9 @@
 using Infrastructure.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Serilog;
 
 namespace Infrastructure.Gateway.Tests.Support;
 
@@ -11,12 +13,14 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly string _environment;
     private readonly string? _jsonFile;
+    private readonly LogCapture? _logs;
 
-    public GatewayHost(Dictionary<string, string?> settings, string environment = "Development", string? jsonFile = null)
+    public GatewayHost(Dictionary<string, string?> settings, string environment = "Development", string? jsonFile = null, LogCapture? logs = null)
     {
         _settings = settings;
         _environment = environment;
         _jsonFile = jsonFile;
+        _logs = logs;
         Port = FreePort.Next();
         // Real Kestrel, on the port given as the "urls" setting below. UseKestrel(port) would rewrite the server's addresses
         // after the app built its host, racing the app's own start (it threw "Addresses cannot be modified after the server
@@ -64,6 +68,11 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
                 c.AddJsonFile(_jsonFile, optional: false, reloadOnChange: true);
             }
         });
+        if (_logs is { } logs)
+        {
+            // After the gateway's own Serilog setup, so its ILoggerFactory is the one resolved.
+            builder.ConfigureTestServices(services => services.AddSerilog((_, lc) => logs.Configure(lc), preserveStaticLogger: true));
+        }
     }
 }
 

@@ -112,11 +112,20 @@ internal sealed class TestBackend : IAsyncDisposable
             long bodyLength = 0;
             var buffer = new byte[16 * 1024];
             int read;
-            while ((read = await ctx.Request.Body.ReadAsync(buffer)) > 0)
+            try
             {
-                bodyLength += read;
-                // Lets a test see the body arrive while the client is still sending it.
-                backend.Counters.AddOrUpdate("received:" + ctx.Request.Path, read, (_, n) => n + read);
+                while ((read = await ctx.Request.Body.ReadAsync(buffer)) > 0)
+                {
+                    bodyLength += read;
+                    // Lets a test see the body arrive while the client is still sending it.
+                    backend.Counters.AddOrUpdate("received:" + ctx.Request.Path, read, (_, n) => n + read);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException)
+            {
+                // The body was cut off (the proxy gave up on the request): lets a test see the upstream call end.
+                backend.Counters.AddOrUpdate("body-aborted:" + ctx.Request.Path, 1, (_, n) => n + 1);
+                throw;
             }
             ctx.Response.Headers["X-Backend-Secret"] = "s3cret";
             ctx.Response.Headers["X-Backend-Header"] = "original";
