@@ -14,6 +14,8 @@ public sealed class OwnPostgres : IAsyncDisposable
     private readonly string _bin;
     private readonly string _dir;
     private readonly string? _asUser;
+    private bool _mounted;
+    private bool _frozen;
 
     private OwnPostgres(string bin, string dir, string? asUser, int port)
     {
@@ -30,20 +32,39 @@ public sealed class OwnPostgres : IAsyncDisposable
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres";
 
     /// <summary>initdb, then start; fails loudly when the binaries are missing.</summary>
-    public static async Task<OwnPostgres> StartAsync()
+    public static Task<OwnPostgres> StartAsync() => StartAsync(tmpfsMegabytes: null);
+
+    /// <summary>
+    /// As <see cref="StartAsync()"/>, with the whole folder (data, WAL, log) on a tmpfs of <paramref name="tmpfsMegabytes"/> MiB
+    /// when given, so <see cref="FillDisk"/> can run it out of space; throws <see cref="TmpfsUnavailableException"/> when the
+    /// mount is refused (not root, or no CAP_SYS_ADMIN in a container).
+    /// </summary>
+    public static async Task<OwnPostgres> StartAsync(int? tmpfsMegabytes)
     {
         var bin = FindBin() ?? throw new InvalidOperationException(
             "PostgreSQL binaries not found under /usr/lib/postgresql/*/bin: run the tests with `dotnet pwsh ./build.ps1 test`, which installs Debian's postgresql.");
         var dir = Path.Combine(Path.GetTempPath(), "infra-own-pg-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         var asUser = OwnEngine.IsRoot() ? "postgres" : null;
-        if (asUser is not null)
-        {
-            await OwnEngine.RunAsync("chown", ["-R", "postgres", dir]);
-        }
         var pg = new OwnPostgres(bin, dir, asUser, FreePort.Next());
         try
         {
+            if (tmpfsMegabytes is { } size)
+            {
+                try
+                {
+                    await OwnEngine.RunAsync("mount", ["-t", "tmpfs", "-o", $"size={size}m,mode=0700", "tmpfs", dir]);
+                }
+                catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    throw new TmpfsUnavailableException($"mount -t tmpfs refused ({e.Message.Trim()}): a full disk needs root with CAP_SYS_ADMIN");
+                }
+                pg._mounted = true;
+            }
+            if (asUser is not null)
+            {
+                await OwnEngine.RunAsync("chown", ["-R", "postgres", dir]);
+            }
             await OwnEngine.RunAsync(Path.Combine(bin, "initdb"), ["-D", pg.Data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"], asUser);
             await pg.StartAgainAsync();
         }
@@ -71,9 +92,119 @@ public sealed class OwnPostgres : IAsyncDisposable
             ["-D", Data, "-l", Path.Combine(_dir, "log"), "-w", "-t", "60", "-o", $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start"], _asUser);
     }
 
+    /// <summary>
+    /// SIGSTOP to the postmaster and every backend (each backend is in a session of its own, so not one process group):
+    /// connections are still accepted by the kernel, nothing is ever answered — a hung database.
+    /// </summary>
+    public async Task FreezeAsync()
+    {
+        _frozen = true;
+        // The postmaster first, so it forks no backend that would escape.
+        await SignalAsync("STOP", [Postmaster()]);
+        await SignalAsync("STOP", Processes());
+    }
+
+    /// <summary>SIGCONT to the postmaster and its backends: the server carries on where it stopped.</summary>
+    public async Task ThawAsync()
+    {
+        await SignalAsync("CONT", Processes());
+        _frozen = false;
+    }
+
+    /// <summary>The server's process ids now: the postmaster and its children (backends, checkpointer, walwriter...).</summary>
+    public IReadOnlyList<int> Processes()
+    {
+        var postmaster = Postmaster();
+        return [postmaster, .. Directory.GetDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == postmaster)];
+    }
+
+    /// <summary>Fills the tmpfs (see <see cref="StartAsync(int?)"/>) with a file of its own until the kernel says it is full; returns the bytes written.</summary>
+    public long FillDisk()
+    {
+        if (!_mounted)
+        {
+            throw new InvalidOperationException("FillDisk needs a PostgreSQL started on a tmpfs");
+        }
+        var written = 0L;
+        var chunk = new byte[64 * 1024];
+        // Root may write into the reserve an ordinary user cannot; tmpfs has none, so "full" is full for postgres too.
+        using var filler = new FileStream(FillerPath, FileMode.Append, FileAccess.Write, FileShare.None, 1, FileOptions.WriteThrough);
+        try
+        {
+            while (true)
+            {
+                filler.Write(chunk);
+                written += chunk.Length;
+            }
+        }
+        catch (IOException)
+        {
+            // ENOSPC: also write what fits of a last partial chunk, byte-page by byte-page.
+            var small = new byte[4096];
+            try
+            {
+                while (true)
+                {
+                    filler.Write(small);
+                    written += small.Length;
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return written;
+    }
+
+    /// <summary>Removes what <see cref="FillDisk"/> wrote.</summary>
+    public void FreeDisk() => File.Delete(FillerPath);
+
+    private string FillerPath => Path.Combine(_dir, "filler");
+
+    private async Task SignalAsync(string signal, IReadOnlyList<int> pids)
+    {
+        var postmaster = Postmaster();
+        foreach (var pid in pids)
+        {
+            try
+            {
+                await OwnEngine.RunAsync("kill", ["-s", signal, pid.ToString(CultureInfo.InvariantCulture)]);
+            }
+            catch (InvalidOperationException) when (pid != postmaster)
+            {
+                // A backend that ended between listing and signalling.
+            }
+        }
+    }
+
+    private int Postmaster() =>
+        int.Parse(File.ReadLines(Path.Combine(Data, "postmaster.pid")).First().Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
+
+    // Field 4 of /proc/{pid}/stat; the command in field 2 may hold spaces and parentheses, so count from the last ')'.
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>Stops the server (immediate) and removes its folder.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_frozen)
+        {
+            // A stopped postmaster would hold SIGQUIT until continued: pg_ctl stop would wait its full timeout.
+            await ThawAsync();
+        }
         if (File.Exists(Path.Combine(Data, "postmaster.pid")))
         {
             try
@@ -83,6 +214,16 @@ public sealed class OwnPostgres : IAsyncDisposable
             catch (InvalidOperationException)
             {
                 // Not running.
+            }
+        }
+        if (_mounted)
+        {
+            try
+            {
+                await OwnEngine.RunAsync("umount", ["-l", _dir]);
+            }
+            catch (InvalidOperationException)
+            {
             }
         }
         OwnEngine.DeleteFolder(_dir);
@@ -101,6 +242,9 @@ public sealed class OwnPostgres : IAsyncDisposable
             .FirstOrDefault(b => File.Exists(Path.Combine(b, "initdb")));
     }
 }
+
+/// <summary>The tmpfs an <see cref="OwnPostgres"/> was to run on could not be mounted; tests that need a full disk skip with this message.</summary>
+public sealed class TmpfsUnavailableException(string message) : Exception(message);
 
 /// <summary>
 /// A Redis of the test's own (never the shared one), Debian's <c>redis-server</c> as a child process on 127.0.0.1 without
