@@ -14,7 +14,7 @@ public sealed class OwnPostgres : IAsyncDisposable
     private readonly string _bin;
     private readonly string _dir;
     private readonly string? _asUser;
-    private bool _mounted;
+    private OwnTmpfs? _tmpfs;
     private bool _frozen;
 
     private OwnPostgres(string bin, string dir, string? asUser, int port)
@@ -51,15 +51,7 @@ public sealed class OwnPostgres : IAsyncDisposable
         {
             if (tmpfsMegabytes is { } size)
             {
-                try
-                {
-                    await OwnEngine.RunAsync("mount", ["-t", "tmpfs", "-o", $"size={size}m,mode=0700", "tmpfs", dir]);
-                }
-                catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
-                {
-                    throw new TmpfsUnavailableException($"mount -t tmpfs refused ({e.Message.Trim()}): a full disk needs root with CAP_SYS_ADMIN");
-                }
-                pg._mounted = true;
+                pg._tmpfs = await OwnTmpfs.MountAsync(dir, size);
             }
             if (asUser is not null)
             {
@@ -120,48 +112,11 @@ public sealed class OwnPostgres : IAsyncDisposable
             .Where(pid => pid > 0 && ParentOf(pid) == postmaster)];
     }
 
-    /// <summary>Fills the tmpfs (see <see cref="StartAsync(int?)"/>) with a file of its own until the kernel says it is full; returns the bytes written.</summary>
-    public long FillDisk()
-    {
-        if (!_mounted)
-        {
-            throw new InvalidOperationException("FillDisk needs a PostgreSQL started on a tmpfs");
-        }
-        var written = 0L;
-        var chunk = new byte[64 * 1024];
-        // Root may write into the reserve an ordinary user cannot; tmpfs has none, so "full" is full for postgres too.
-        using var filler = new FileStream(FillerPath, FileMode.Append, FileAccess.Write, FileShare.None, 1, FileOptions.WriteThrough);
-        try
-        {
-            while (true)
-            {
-                filler.Write(chunk);
-                written += chunk.Length;
-            }
-        }
-        catch (IOException)
-        {
-            // ENOSPC: also write what fits of a last partial chunk, byte-page by byte-page.
-            var small = new byte[4096];
-            try
-            {
-                while (true)
-                {
-                    filler.Write(small);
-                    written += small.Length;
-                }
-            }
-            catch (IOException)
-            {
-            }
-        }
-        return written;
-    }
+    /// <summary>Fills the tmpfs (see <see cref="StartAsync(int?)"/>) until the kernel says it is full; returns the bytes written.</summary>
+    public long FillDisk() => (_tmpfs ?? throw new InvalidOperationException("FillDisk needs a PostgreSQL started on a tmpfs")).Fill();
 
     /// <summary>Removes what <see cref="FillDisk"/> wrote.</summary>
-    public void FreeDisk() => File.Delete(FillerPath);
-
-    private string FillerPath => Path.Combine(_dir, "filler");
+    public void FreeDisk() => _tmpfs?.Free();
 
     private async Task SignalAsync(string signal, IReadOnlyList<int> pids)
     {
@@ -216,15 +171,9 @@ public sealed class OwnPostgres : IAsyncDisposable
                 // Not running.
             }
         }
-        if (_mounted)
+        if (_tmpfs is not null)
         {
-            try
-            {
-                await OwnEngine.RunAsync("umount", ["-l", _dir]);
-            }
-            catch (InvalidOperationException)
-            {
-            }
+            await _tmpfs.DisposeAsync();
         }
         OwnEngine.DeleteFolder(_dir);
     }
@@ -243,8 +192,77 @@ public sealed class OwnPostgres : IAsyncDisposable
     }
 }
 
-/// <summary>The tmpfs an <see cref="OwnPostgres"/> was to run on could not be mounted; tests that need a full disk skip with this message.</summary>
+/// <summary>A tmpfs could not be mounted (not root, or no CAP_SYS_ADMIN in a container); tests that need a full disk skip with this message.</summary>
 public sealed class TmpfsUnavailableException(string message) : Exception(message);
+
+/// <summary>
+/// A small tmpfs of the test's own on a folder, which the test can fill to the last byte (a full disk for whatever writes
+/// there) and free again; unmounted when disposed. Needs root (<c>mount -t tmpfs</c>).
+/// </summary>
+public sealed class OwnTmpfs : IAsyncDisposable
+{
+    private OwnTmpfs(string path) => Path = path;
+
+    /// <summary>The mount point.</summary>
+    public string Path { get; }
+
+    private string FillerPath => System.IO.Path.Combine(Path, "filler");
+
+    /// <summary>Mounts a tmpfs of <paramref name="megabytes"/> MiB on <paramref name="folder"/> (created when missing); throws <see cref="TmpfsUnavailableException"/> when refused.</summary>
+    public static async Task<OwnTmpfs> MountAsync(string folder, int megabytes)
+    {
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await OwnEngine.RunAsync("mount", ["-t", "tmpfs", "-o", $"size={megabytes}m,mode=0755", "tmpfs", folder]);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            throw new TmpfsUnavailableException($"mount -t tmpfs refused ({e.Message.Trim()}): a full disk needs root with CAP_SYS_ADMIN");
+        }
+        return new OwnTmpfs(folder);
+    }
+
+    /// <summary>Writes a file of its own until the kernel says the tmpfs is full; returns the bytes written.</summary>
+    public long Fill()
+    {
+        var written = 0L;
+        // tmpfs keeps no reserve for root, so full is full for every user.
+        using var filler = new FileStream(FillerPath, FileMode.Append, FileAccess.Write, FileShare.None, 1, FileOptions.WriteThrough);
+        foreach (var size in new[] { 64 * 1024, 4096 })
+        {
+            // Large chunks first, then the last partial pages.
+            var chunk = new byte[size];
+            try
+            {
+                while (true)
+                {
+                    filler.Write(chunk);
+                    written += size;
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return written;
+    }
+
+    /// <summary>Removes what <see cref="Fill"/> wrote.</summary>
+    public void Free() => File.Delete(FillerPath);
+
+    /// <summary>Unmounts (lazily, should something still hold a file open).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await OwnEngine.RunAsync("umount", ["-l", Path]);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+}
 
 /// <summary>
 /// A Redis of the test's own (never the shared one), Debian's <c>redis-server</c> as a child process on 127.0.0.1 without
