@@ -44,6 +44,9 @@ internal sealed partial class ConfigServerConfigurationProvider : ConfigurationP
     /// <summary>Whether the refresh event stream is connected right now.</summary>
     internal bool Subscribed { get; private set; }
 
+    /// <summary>The server URI of the current (or last) event stream.</summary>
+    internal Uri? SubscribedUri { get; private set; }
+
     /// <summary>How many times the data changed after the first load.</summary>
     internal int ReloadCount { get; private set; }
 
@@ -247,9 +250,13 @@ internal sealed partial class ConfigServerConfigurationProvider : ConfigurationP
         var backoff = TimeSpan.FromSeconds(1);
         string? lastEventId = null;
         var reconnecting = false;
+        // Start where the last fetch succeeded; after a failure try the next URI at once, and back off only once every
+        // URI has failed in a row (a killed server must not keep the stream, and so refreshes, away until the next poll).
+        var index = ActiveUri is { } active ? Math.Max(0, IndexOf(active)) : 0;
+        var failuresInARow = 0;
         while (!ct.IsCancellationRequested)
         {
-            var baseUri = ActiveUri ?? _settings.Uris[0];
+            var baseUri = _settings.Uris[index];
             try
             {
                 var url = new Uri(baseUri, "monitor/events?application=" + Uri.EscapeDataString(_settings.Name) + "&profile=" + Uri.EscapeDataString(_settings.Profile));
@@ -265,7 +272,9 @@ internal sealed partial class ConfigServerConfigurationProvider : ConfigurationP
                 using var reader = new StreamReader(await resp.Content.ReadAsStreamAsync(ct));
                 LogSubscribed(_logger, url);
                 Subscribed = true;
+                SubscribedUri = baseUri;
                 backoff = TimeSpan.FromSeconds(1);
+                failuresInARow = 0;
                 if (reconnecting)
                 {
                     // Events may have been missed while disconnected and the replay buffer is finite: check once.
@@ -288,6 +297,13 @@ internal sealed partial class ConfigServerConfigurationProvider : ConfigurationP
                     else if (line.StartsWith("event:", StringComparison.Ordinal)) { evt = line[6..].Trim(); }
                     else if (line.StartsWith("data:", StringComparison.Ordinal)) { data = (data is null ? "" : data + "\n") + line[5..].TrimStart(); }
                 }
+                // The server ended the stream (stopped, killed, restarting): move on as after a failure.
+                failuresInARow++;
+                if (!ct.IsCancellationRequested)
+                {
+                    LogStreamFailed(_logger, baseUri, "closed by the server", _settings.Uris[(index + 1) % _settings.Uris.Count],
+                        failuresInARow < _settings.Uris.Count ? TimeSpan.Zero : backoff);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -295,13 +311,20 @@ internal sealed partial class ConfigServerConfigurationProvider : ConfigurationP
             }
             catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
             {
-                LogStreamFailed(_logger, baseUri, e.Message, backoff);
+                failuresInARow++;
+                var delay = failuresInARow < _settings.Uris.Count ? TimeSpan.Zero : backoff;
+                LogStreamFailed(_logger, baseUri, e.Message, _settings.Uris[(index + 1) % _settings.Uris.Count], delay);
             }
             finally
             {
                 Subscribed = false;
             }
             reconnecting = true;
+            index = (index + 1) % _settings.Uris.Count;
+            if (failuresInARow < _settings.Uris.Count)
+            {
+                continue;
+            }
             try
             {
                 await Task.Delay(backoff, ct);
@@ -312,6 +335,18 @@ internal sealed partial class ConfigServerConfigurationProvider : ConfigurationP
             }
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
         }
+    }
+
+    private int IndexOf(Uri uri)
+    {
+        for (var i = 0; i < _settings.Uris.Count; i++)
+        {
+            if (_settings.Uris[i] == uri)
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /// <summary>Whether an event's destinations (<c>name</c>, <c>name:profile</c>, <c>*</c>, <c>*:profile</c>) include this application.</summary>
@@ -428,8 +463,8 @@ internal sealed partial class ConfigServerConfigurationProvider : ConfigurationP
     [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Subscribed to refresh events at {Uri}")]
     private static partial void LogSubscribed(ILogger logger, Uri uri);
 
-    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Refresh event stream from {Uri} failed ({Error}); reconnecting in {Delay}")]
-    private static partial void LogStreamFailed(ILogger logger, Uri uri, string error, TimeSpan delay);
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Refresh event stream from {Uri} failed ({Error}); reconnecting to {Next} in {Delay}")]
+    private static partial void LogStreamFailed(ILogger logger, Uri uri, string error, Uri next, TimeSpan delay);
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Config cache {Path} not usable: {Error}")]
     private static partial void LogCacheFailed(ILogger logger, string path, string error);

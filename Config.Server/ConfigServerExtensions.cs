@@ -5,6 +5,7 @@ using Infrastructure.Config.Server.Limits;
 using Infrastructure.Config.Server.Monitor;
 using Infrastructure.Config.Server.Native;
 using Infrastructure.Config.Server.Postgres;
+using Infrastructure.ServiceDefaults.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -54,7 +55,8 @@ internal static class ConfigServerExtensions
 
     private static void AddPostgres(IServiceCollection services, IOptions<PostgresOptions> options)
     {
-        services.AddSingleton(_ => NpgsqlDataSource.Create(options.Value.ConnectionString!));
+        // Bounded waits unless the connection string sets its own: a hung database gets a 503 in seconds, not after 30 s.
+        services.AddSingleton(_ => NpgsqlDataSource.Create(PostgresWaits.Bounded(options.Value.ConnectionString!)));
         services.AddSingleton(sp => new PostgresEnvironmentRepository(sp.GetRequiredService<NpgsqlDataSource>(), options, sp.GetRequiredService<ILogger<PostgresEnvironmentRepository>>()));
         services.AddSingleton(sp => new PostgresChangeListener(sp.GetRequiredService<PostgresEnvironmentRepository>(), options, sp.GetRequiredService<RefreshEventBus>(), sp.GetRequiredService<ILogger<PostgresChangeListener>>()));
         services.AddHostedService(sp => sp.GetRequiredService<PostgresChangeListener>());

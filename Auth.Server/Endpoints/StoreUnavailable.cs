@@ -1,5 +1,4 @@
-using System.Data.Common;
-using Npgsql;
+using Infrastructure.ServiceDefaults.Storage;
 
 namespace Infrastructure.Auth.Server.Endpoints;
 
@@ -44,12 +43,7 @@ internal static partial class StoreUnavailable
     });
 
     /// <summary>A connection-level failure (refused, reset, timed out) or a server refusing work while it shuts down or starts.</summary>
-    internal static bool IsStoreUnavailable(Exception e) => e switch
-    {
-        PostgresException p => p.IsTransient || p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("57P", StringComparison.Ordinal),
-        DbException d => d.IsTransient || d.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException,
-        _ => e.InnerException is { } inner && IsStoreUnavailable(inner),
-    };
+    internal static bool IsStoreUnavailable(Exception e) => PostgresFailures.IsUnavailable(e);
 
     private static bool IsProtocolPath(PathString path) =>
         path.StartsWithSegments("/connect") || path.StartsWithSegments("/.well-known") || path.StartsWithSegments("/api");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Infrastructure.Auth.Server.Configuration;
 using Infrastructure.Auth.Server.Keys;
 using Infrastructure.Auth.Server.Stores;
+using Infrastructure.ServiceDefaults.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -25,7 +26,8 @@ internal static class PostgresRegistration
 {
     public static IServiceCollection AddPostgresStores(this IServiceCollection services)
     {
-        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString).Build());
+        // Bounded waits unless the connection string sets its own: a hung database gets a 503 in seconds, not after 30 s.
+        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(PostgresWaits.Bounded(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString!)).Build());
         services.AddSingleton<PostgresSchema>();
         services.AddSingleton<PostgresStore>();
         services.AddSingleton<IClientStore>(sp => sp.GetRequiredService<PostgresStore>());
@@ -43,6 +45,7 @@ internal static class PostgresRegistration
 internal sealed class PostgresSchema(NpgsqlDataSource db, ConfigurationSeed seed, IOptions<PostgresOptions> options) : IHostedService
 {
     private const long LockId = 0x4155_5448_5345_4544; // "AUTHSEED"
+    private const int StartupCommandSeconds = 120;
 
     public async Task StartAsync(CancellationToken ct)
     {
@@ -94,7 +97,8 @@ internal sealed class PostgresSchema(NpgsqlDataSource db, ConfigurationSeed seed
 
     private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct, params (string Name, object Value)[] args)
     {
-        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        // Start-up only: a replica may wait here for another's advisory lock while it seeds, longer than a request's bound.
+        await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = StartupCommandSeconds };
         foreach (var (n, v) in args)
         {
             cmd.Parameters.AddWithValue(n, v);

@@ -29,11 +29,18 @@ internal static partial class SpringErrors
                     NoSuchLabelException => (StatusCodes.Status404NotFound, e.Message),
                     BadConfigRequestException => (StatusCodes.Status400BadRequest, e.Message),
                     ConfigFileParseException => (StatusCodes.Status500InternalServerError, e.Message),
+                    BackendUnavailableException => (StatusCodes.Status503ServiceUnavailable, e.Message),
+                    BackendStorageFullException => (StatusCodes.Status507InsufficientStorage, e.Message),
                     BadHttpRequestException b => (b.StatusCode, b.Message),
                     _ => (StatusCodes.Status500InternalServerError, "Unexpected error: " + e.GetType().Name),
                 };
                 var logger = ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Infrastructure.Config.Server.Api");
-                if (status >= 500 && e is not ConfigFileParseException)
+                if (e is BackendUnavailableException or BackendStorageFullException)
+                {
+                    // The backend's trouble, not ours: one Warning line per request, no stack trace; the operator acts on the database.
+                    LogBackendFailed(logger, ctx.Request.Path, status, message, e.InnerException?.Message ?? "");
+                }
+                else if (status >= 500 && e is not ConfigFileParseException)
                 {
                     // Only the unexpected gets a stack trace; a broken file was logged once, with its line, when it failed to parse.
                     LogRequestFailed(logger, ctx.Request.Path, e);
@@ -44,6 +51,10 @@ internal static partial class SpringErrors
                     LogRequestRefused(logger, ctx.Request.Path, status, message);
                 }
                 ctx.Response.Clear();
+                if (status == StatusCodes.Status503ServiceUnavailable)
+                {
+                    ctx.Response.Headers.RetryAfter = RetryAfterSeconds;
+                }
                 await Result(ctx, status, message).ExecuteAsync(ctx);
             }
         });
@@ -60,6 +71,12 @@ internal static partial class SpringErrors
     }
 
     internal static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.General);
+
+    // As Auth.Server's 503: long enough for a database restart to begin answering, short enough not to strand a client.
+    private const string RetryAfterSeconds = "5";
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Request {Path} answered {Status}: {Reason} ({Cause})")]
+    private static partial void LogBackendFailed(ILogger logger, string path, int status, string reason, string cause);
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "Request {Path} failed")]
     private static partial void LogRequestFailed(ILogger logger, string path, Exception e);

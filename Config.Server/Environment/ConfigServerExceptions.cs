@@ -19,3 +19,9 @@ internal sealed class ConfigFileParseException(string file, long? line, string e
     /// <summary>The parser's message.</summary>
     public string Error { get; } = error;
 }
+
+/// <summary>The backend cannot be reached or did not answer in time (refused, reset, past its timeouts); answered 503 with <c>Retry-After</c>.</summary>
+internal sealed class BackendUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The backend has no space left to store a write; answered 507 Insufficient Storage, and nothing of the write was kept.</summary>
+internal sealed class BackendStorageFullException(string message, Exception? inner = null) : Exception(message, inner);

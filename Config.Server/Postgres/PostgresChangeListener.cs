@@ -1,4 +1,5 @@
 using Infrastructure.Config.Server.Monitor;
+using Infrastructure.ServiceDefaults.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -28,7 +29,7 @@ internal sealed partial class PostgresChangeListener(
         {
             try
             {
-                await using var conn = new NpgsqlConnection(options.Value.ConnectionString);
+                await using var conn = new NpgsqlConnection(PostgresWaits.Bounded(options.Value.ConnectionString!));
                 await conn.OpenAsync(stoppingToken);
                 conn.Notification += (_, e) => OnNotification(e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN \"{options.Value.NotifyChannel.Replace("\"", "", StringComparison.Ordinal)}\"", conn))

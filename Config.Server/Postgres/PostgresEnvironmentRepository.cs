@@ -1,5 +1,6 @@
 using System.Globalization;
 using Infrastructure.Config.Server.Environment;
+using Infrastructure.ServiceDefaults.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -40,10 +41,35 @@ internal sealed partial class PostgresEnvironmentRepository(NpgsqlDataSource dat
     public async Task EnsureSchemaAsync(CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(Schema);
+        // Start-up only: replicas starting together may wait on each other's catalog locks longer than a request may.
+        cmd.CommandTimeout = 120;
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public ConfigEnvironment FindOne(string application, IReadOnlyList<string> profiles, string? label)
+    {
+        try
+        {
+            return Read(application, profiles, label);
+        }
+        catch (Exception e) when (Translate(e) is { } answer)
+        {
+            throw answer;
+        }
+    }
+
+    /// <summary>
+    /// The database's trouble as the answer Config.Server gives: out of space → <see cref="BackendStorageFullException"/> (507),
+    /// unreachable or past its timeouts → <see cref="BackendUnavailableException"/> (503); anything else stays a 500.
+    /// </summary>
+    internal static Exception? Translate(Exception e) =>
+        PostgresFailures.IsDiskFull(e)
+            ? new BackendStorageFullException("The configuration database is out of disk space; nothing of this change was stored", e)
+            : PostgresFailures.IsUnavailable(e)
+                ? new BackendUnavailableException("The configuration database is unavailable; retry later", e)
+                : null;
+
+    private ConfigEnvironment Read(string application, IReadOnlyList<string> profiles, string? label)
     {
         var effectiveLabel = label ?? _options.DefaultLabel;
         var pairs = new List<(string App, string Profile)>();
@@ -107,6 +133,19 @@ internal sealed partial class PostgresEnvironmentRepository(NpgsqlDataSource dat
     /// <summary>Upserts (value non-null) or deletes one property, recording the change; returns the history row, or null when nothing changed.</summary>
     public async Task<PropertyChange?> WriteAsync(string application, string profile, string label, string key, string? value, string changedBy, CancellationToken ct)
     {
+        try
+        {
+            return await WriteCoreAsync(application, profile, label, key, value, changedBy, ct);
+        }
+        catch (Exception e) when (Translate(e) is { } answer)
+        {
+            // One transaction: the row and its history line are both stored or neither is.
+            throw answer;
+        }
+    }
+
+    private async Task<PropertyChange?> WriteCoreAsync(string application, string profile, string label, string key, string? value, string changedBy, CancellationToken ct)
+    {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         string? old;
@@ -158,6 +197,18 @@ internal sealed partial class PostgresEnvironmentRepository(NpgsqlDataSource dat
 
     /// <summary>The change history, newest first, optionally for one application.</summary>
     public async Task<List<PropertyChange>> HistoryAsync(string? application, int limit, CancellationToken ct)
+    {
+        try
+        {
+            return await HistoryCoreAsync(application, limit, ct);
+        }
+        catch (Exception e) when (Translate(e) is { } answer)
+        {
+            throw answer;
+        }
+    }
+
+    private async Task<List<PropertyChange>> HistoryCoreAsync(string? application, int limit, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
             "SELECT id, application, profile, label, key, old_value, new_value, changed_by, changed_at FROM properties_history WHERE ($1::text IS NULL OR application = $1) ORDER BY id DESC LIMIT $2");

@@ -430,8 +430,11 @@ internal sealed class InstanceRegistry
         return _options.CurrentValue.EnableSelfPreservation && threshold > 0 && RenewsLastMinute.LastMinute() <= threshold;
     }
 
-    /// <summary>Evicts expired leases unless self-preservation forbids it; at most the share above the threshold goes at once, picked at random.</summary>
-    public IReadOnlyList<RegisteredInstance> Evict()
+    /// <summary>
+    /// Evicts expired leases unless self-preservation forbids it; at most the share above the threshold goes at once, picked
+    /// at random. <paramref name="additionalLeaseMs"/> extends every lease by time the server itself lost (Eureka's compensation).
+    /// </summary>
+    public IReadOnlyList<RegisteredInstance> Evict(long additionalLeaseMs = 0)
     {
         if (!IsLeaseExpirationEnabled())
         {
@@ -443,7 +446,7 @@ internal sealed class InstanceRegistry
         {
             foreach (var lease in gMap.Values)
             {
-                if (lease.IsExpired(now))
+                if (lease.IsExpired(now, additionalLeaseMs))
                 {
                     expired.Add(lease);
                 }

@@ -50,8 +50,9 @@ internal sealed class Lease
         }
     }
 
-    public bool IsExpired(long now) =>
-        EvictionTimestamp > 0 || now > LastRenewalTimestamp + (Holder.DurationInSecs * 1000L);
+    /// <summary>Cancelled, or not renewed within its duration plus <paramref name="additionalLeaseMs"/> (time this server was not running, see <c>EvictionService</c>).</summary>
+    public bool IsExpired(long now, long additionalLeaseMs = 0) =>
+        EvictionTimestamp > 0 || now > LastRenewalTimestamp + (Holder.DurationInSecs * 1000L) + additionalLeaseMs;
 
     public RegisteredInstance Snapshot() =>
         new(Holder, new LeaseTimes(RegistrationTimestamp, LastRenewalTimestamp, EvictionTimestamp, ServiceUpTimestamp));

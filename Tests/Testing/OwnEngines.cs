@@ -14,6 +14,8 @@ public sealed class OwnPostgres : IAsyncDisposable
     private readonly string _bin;
     private readonly string _dir;
     private readonly string? _asUser;
+    private OwnTmpfs? _tmpfs;
+    private bool _frozen;
 
     private OwnPostgres(string bin, string dir, string? asUser, int port)
     {
@@ -30,20 +32,31 @@ public sealed class OwnPostgres : IAsyncDisposable
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres";
 
     /// <summary>initdb, then start; fails loudly when the binaries are missing.</summary>
-    public static async Task<OwnPostgres> StartAsync()
+    public static Task<OwnPostgres> StartAsync() => StartAsync(tmpfsMegabytes: null);
+
+    /// <summary>
+    /// As <see cref="StartAsync()"/>, with the whole folder (data, WAL, log) on a tmpfs of <paramref name="tmpfsMegabytes"/> MiB
+    /// when given, so <see cref="FillDisk"/> can run it out of space; throws <see cref="TmpfsUnavailableException"/> when the
+    /// mount is refused (not root, or no CAP_SYS_ADMIN in a container).
+    /// </summary>
+    public static async Task<OwnPostgres> StartAsync(int? tmpfsMegabytes)
     {
         var bin = FindBin() ?? throw new InvalidOperationException(
             "PostgreSQL binaries not found under /usr/lib/postgresql/*/bin: run the tests with `dotnet pwsh ./build.ps1 test`, which installs Debian's postgresql.");
         var dir = Path.Combine(Path.GetTempPath(), "infra-own-pg-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         var asUser = OwnEngine.IsRoot() ? "postgres" : null;
-        if (asUser is not null)
-        {
-            await OwnEngine.RunAsync("chown", ["-R", "postgres", dir]);
-        }
         var pg = new OwnPostgres(bin, dir, asUser, FreePort.Next());
         try
         {
+            if (tmpfsMegabytes is { } size)
+            {
+                pg._tmpfs = await OwnTmpfs.MountAsync(dir, size);
+            }
+            if (asUser is not null)
+            {
+                await OwnEngine.RunAsync("chown", ["-R", "postgres", dir]);
+            }
             await OwnEngine.RunAsync(Path.Combine(bin, "initdb"), ["-D", pg.Data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"], asUser);
             await pg.StartAgainAsync();
         }
@@ -71,9 +84,82 @@ public sealed class OwnPostgres : IAsyncDisposable
             ["-D", Data, "-l", Path.Combine(_dir, "log"), "-w", "-t", "60", "-o", $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start"], _asUser);
     }
 
+    /// <summary>
+    /// SIGSTOP to the postmaster and every backend (each backend is in a session of its own, so not one process group):
+    /// connections are still accepted by the kernel, nothing is ever answered — a hung database.
+    /// </summary>
+    public async Task FreezeAsync()
+    {
+        _frozen = true;
+        // The postmaster first, so it forks no backend that would escape.
+        await SignalAsync("STOP", [Postmaster()]);
+        await SignalAsync("STOP", Processes());
+    }
+
+    /// <summary>SIGCONT to the postmaster and its backends: the server carries on where it stopped.</summary>
+    public async Task ThawAsync()
+    {
+        await SignalAsync("CONT", Processes());
+        _frozen = false;
+    }
+
+    /// <summary>The server's process ids now: the postmaster and its children (backends, checkpointer, walwriter...).</summary>
+    public IReadOnlyList<int> Processes()
+    {
+        var postmaster = Postmaster();
+        return [postmaster, .. Directory.GetDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == postmaster)];
+    }
+
+    /// <summary>Fills the tmpfs (see <see cref="StartAsync(int?)"/>) until the kernel says it is full; returns the bytes written.</summary>
+    public long FillDisk() => (_tmpfs ?? throw new InvalidOperationException("FillDisk needs a PostgreSQL started on a tmpfs")).Fill();
+
+    /// <summary>Removes what <see cref="FillDisk"/> wrote.</summary>
+    public void FreeDisk() => _tmpfs?.Free();
+
+    private async Task SignalAsync(string signal, IReadOnlyList<int> pids)
+    {
+        var postmaster = Postmaster();
+        foreach (var pid in pids)
+        {
+            try
+            {
+                await OwnEngine.RunAsync("kill", ["-s", signal, pid.ToString(CultureInfo.InvariantCulture)]);
+            }
+            catch (InvalidOperationException) when (pid != postmaster)
+            {
+                // A backend that ended between listing and signalling.
+            }
+        }
+    }
+
+    private int Postmaster() =>
+        int.Parse(File.ReadLines(Path.Combine(Data, "postmaster.pid")).First().Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
+
+    // Field 4 of /proc/{pid}/stat; the command in field 2 may hold spaces and parentheses, so count from the last ')'.
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>Stops the server (immediate) and removes its folder.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_frozen)
+        {
+            // A stopped postmaster would hold SIGQUIT until continued: pg_ctl stop would wait its full timeout.
+            await ThawAsync();
+        }
         if (File.Exists(Path.Combine(Data, "postmaster.pid")))
         {
             try
@@ -84,6 +170,10 @@ public sealed class OwnPostgres : IAsyncDisposable
             {
                 // Not running.
             }
+        }
+        if (_tmpfs is not null)
+        {
+            await _tmpfs.DisposeAsync();
         }
         OwnEngine.DeleteFolder(_dir);
     }
@@ -99,6 +189,78 @@ public sealed class OwnPostgres : IAsyncDisposable
             .OrderByDescending(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0)
             .Select(d => Path.Combine(d, "bin"))
             .FirstOrDefault(b => File.Exists(Path.Combine(b, "initdb")));
+    }
+}
+
+/// <summary>A tmpfs could not be mounted (not root, or no CAP_SYS_ADMIN in a container); tests that need a full disk skip with this message.</summary>
+public sealed class TmpfsUnavailableException(string message) : Exception(message);
+
+/// <summary>
+/// A small tmpfs of the test's own on a folder, which the test can fill to the last byte (a full disk for whatever writes
+/// there) and free again; unmounted when disposed. Needs root (<c>mount -t tmpfs</c>).
+/// </summary>
+public sealed class OwnTmpfs : IAsyncDisposable
+{
+    private OwnTmpfs(string path) => Path = path;
+
+    /// <summary>The mount point.</summary>
+    public string Path { get; }
+
+    private string FillerPath => System.IO.Path.Combine(Path, "filler");
+
+    /// <summary>Mounts a tmpfs of <paramref name="megabytes"/> MiB on <paramref name="folder"/> (created when missing); throws <see cref="TmpfsUnavailableException"/> when refused.</summary>
+    public static async Task<OwnTmpfs> MountAsync(string folder, int megabytes)
+    {
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await OwnEngine.RunAsync("mount", ["-t", "tmpfs", "-o", $"size={megabytes}m,mode=0755", "tmpfs", folder]);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            throw new TmpfsUnavailableException($"mount -t tmpfs refused ({e.Message.Trim()}): a full disk needs root with CAP_SYS_ADMIN");
+        }
+        return new OwnTmpfs(folder);
+    }
+
+    /// <summary>Writes a file of its own until the kernel says the tmpfs is full; returns the bytes written.</summary>
+    public long Fill()
+    {
+        var written = 0L;
+        // tmpfs keeps no reserve for root, so full is full for every user.
+        using var filler = new FileStream(FillerPath, FileMode.Append, FileAccess.Write, FileShare.None, 1, FileOptions.WriteThrough);
+        foreach (var size in new[] { 64 * 1024, 4096 })
+        {
+            // Large chunks first, then the last partial pages.
+            var chunk = new byte[size];
+            try
+            {
+                while (true)
+                {
+                    filler.Write(chunk);
+                    written += size;
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return written;
+    }
+
+    /// <summary>Removes what <see cref="Fill"/> wrote.</summary>
+    public void Free() => File.Delete(FillerPath);
+
+    /// <summary>Unmounts (lazily, should something still hold a file open).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await OwnEngine.RunAsync("umount", ["-l", Path]);
+        }
+        catch (InvalidOperationException)
+        {
+        }
     }
 }
 

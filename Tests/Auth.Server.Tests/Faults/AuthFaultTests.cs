@@ -191,18 +191,87 @@ public sealed class AuthFaultTests(ITestOutputHelper output)
         Assert.True(failuresAfterRestart <= 3, $"{failuresAfterRestart} token requests failed after PostgreSQL was back");
     }
 
+    /// <summary>
+    /// PostgreSQL frozen (SIGSTOP of the postmaster and its backends) under a running Auth.Server with warm pooled
+    /// connections, while 20 token requests arrive at once: each is answered within the bound with 503 in the token
+    /// endpoint's JSON shape (<c>temporarily_unavailable</c>, <c>Retry-After</c>) — a hang does not look like a refusal, so
+    /// only bounded waits get it there; liveness keeps answering; after SIGCONT token requests succeed without a restart.
+    /// </summary>
+    [Fact]
+    public async Task PostgresFrozen_TokenRequestsGet503WithinBound_RecoverOnSigcont()
+    {
+        await using var pg = await OwnPostgres.StartAsync();
+        await using var auth = await ServerProcess.StartAsync("Auth.Server", environment: new Dictionary<string, string?>
+        {
+            ["Auth__Postgres__ConnectionString"] = pg.ConnectionString,
+        });
+        using var http = new HttpClient { BaseAddress = auth.BaseUri, Timeout = FrozenBound + TimeSpan.FromSeconds(30) };
+        var (issued, tokens) = await Protocol.TokenAsync(http, "lab-client", "lab-secret",
+            new() { ["grant_type"] = "password", ["username"] = "alice", ["password"] = "alice", ["scope"] = "openid offline_access" });
+        Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
+        var refreshToken = tokens.GetProperty("refresh_token").GetString()!;
+        // Warm the pool: connections open and idle, as under steady traffic.
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => ClientCredentialsAsync(http, FrozenBound)));
+
+        await pg.FreezeAsync();
+        var sw = Stopwatch.StartNew();
+        var burst = Enumerable.Range(0, 20).Select(async i =>
+        {
+            var started = sw.Elapsed;
+            var r = i % 2 == 0
+                ? await ClientCredentialsAsync(http, FrozenBound)
+                : await BoundedAsync(() => Protocol.TokenAsync(http, "lab-client", "lab-secret",
+                    new() { ["grant_type"] = "password", ["username"] = "bob", ["password"] = "bob", ["scope"] = "openid" }), FrozenBound);
+            return (r.Status, r.Body, r.ContentType, Elapsed: sw.Elapsed - started);
+        }).ToList();
+        using (var live = await http.GetAsync("/actuator/health/liveness"))
+        {
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        }
+        var during = await Task.WhenAll(burst);
+        Assert.All(during, r =>
+        {
+            Assert.True(r.Status == HttpStatusCode.ServiceUnavailable, $"answered {(int)r.Status} while PostgreSQL was frozen: {r.Body}");
+            Assert.Equal("application/json", r.ContentType);
+            Assert.Equal("temporarily_unavailable", r.Body.GetProperty("error").GetString());
+        });
+        Assert.False(auth.HasExited, "Auth.Server exited while PostgreSQL was frozen:\n" + auth.Output);
+        var slowest = during.Max(r => r.Elapsed);
+
+        await pg.ThawAsync();
+        sw.Restart();
+        var failuresAfter = 0;
+        while ((await ClientCredentialsAsync(http, FrozenBound)).Status != HttpStatusCode.OK)
+        {
+            failuresAfter++;
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), "token requests still fail 60 s after SIGCONT:\n" + auth.Output);
+            await Task.Delay(250);
+        }
+        var firstSuccess = sw.Elapsed;
+        var (refreshed, body, _) = await BoundedAsync(() => Protocol.TokenAsync(http, "lab-client", "lab-secret",
+            new() { ["grant_type"] = "refresh_token", ["refresh_token"] = refreshToken }), FrozenBound);
+        Assert.True(refreshed == HttpStatusCode.OK, $"refresh token from before the freeze answered {(int)refreshed}: {body}");
+        output.WriteLine($"frozen: {during.Length} token requests, all 503 temporarily_unavailable, slowest {slowest.TotalSeconds:0.0} s; after SIGCONT: {failuresAfter} failed, first success after {firstSuccess.TotalSeconds:0.0} s");
+    }
+
+    // With Npgsql's own defaults a query on a pooled connection waits 30 s, then its cancellation request 2 × 15 s;
+    // with PostgresWaits' 5 s / 5 s it is 15 s, plus queueing on a loaded machine.
+    private static readonly TimeSpan FrozenBound = TimeSpan.FromSeconds(30);
+
     private static HttpClient Client(ServerProcess s) => new() { BaseAddress = s.BaseUri, Timeout = RequestBound + TimeSpan.FromSeconds(10) };
 
-    private static Task<(HttpStatusCode Status, JsonElement Body, string? ContentType)> ClientCredentialsAsync(HttpClient http) =>
-        BoundedAsync(() => Protocol.TokenAsync(http, "lab-client", "lab-secret", new() { ["grant_type"] = "client_credentials", ["scope"] = "catalog.read" }));
+    private static Task<(HttpStatusCode Status, JsonElement Body, string? ContentType)> ClientCredentialsAsync(HttpClient http, TimeSpan? bound = null) =>
+        BoundedAsync(() => Protocol.TokenAsync(http, "lab-client", "lab-secret", new() { ["grant_type"] = "client_credentials", ["scope"] = "catalog.read" }), bound);
 
-    /// <summary>Runs a token request and fails the test if it takes longer than <see cref="RequestBound"/> (a hang, not slowness).</summary>
-    private static async Task<(HttpStatusCode Status, JsonElement Body, string? ContentType)> BoundedAsync(Func<Task<(HttpResponseMessage Response, JsonElement Body)>> call)
+    /// <summary>Runs a token request and fails the test if it takes longer than <paramref name="bound"/> (default <see cref="RequestBound"/>): a hang, not slowness.</summary>
+    private static async Task<(HttpStatusCode Status, JsonElement Body, string? ContentType)> BoundedAsync(
+        Func<Task<(HttpResponseMessage Response, JsonElement Body)>> call, TimeSpan? bound = null)
     {
+        var limit = bound ?? RequestBound;
         var task = call();
-        if (await Task.WhenAny(task, Task.Delay(RequestBound)) != task)
+        if (await Task.WhenAny(task, Task.Delay(limit)) != task)
         {
-            Assert.Fail($"a token request did not complete within {RequestBound.TotalSeconds} s");
+            Assert.Fail($"a token request did not complete within {limit.TotalSeconds} s");
         }
         var (response, body) = await task;
         using (response)

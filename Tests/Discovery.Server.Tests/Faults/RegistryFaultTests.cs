@@ -198,6 +198,140 @@ public sealed class RegistryFaultTests(ITestOutputHelper output)
         Assert.Equal(0, renewOnA.Failures(httpA) + renewOnB.Failures(httpB));
     }
 
+    /// <summary>
+    /// Two peers; B is SIGSTOPped for 14 s (its kernel still accepts connections, nothing answers: a hung node, unlike a
+    /// partition, which refuses). A keeps answering registrations, renewals and fetches of its ten instances within a
+    /// bound the peer timeout would exceed, its replication calls to B time out (<c>PeerNodeReadTimeoutMs</c>) and are
+    /// given up, and A reports B unreachable. After SIGCONT, B — whose clock jumped 14 s past leases of 5 s — evicts none
+    /// of the instances that kept renewing at A (Eureka's eviction compensation for a paused process), and both serve the same set.
+    /// </summary>
+    [Fact]
+    public async Task PeerFrozen_OtherAnswersPromptly_ThawedPeerKeepsLiveInstancesAndConverges()
+    {
+        var portA = FreePort.Next();
+        var portB = FreePort.Next();
+        var env = new Dictionary<string, string?>
+        {
+            ["Eureka__Client__ServiceUrl__DefaultZone"] = $"http://127.0.0.1:{portA}/eureka/,http://127.0.0.1:{portB}/eureka/",
+            ["Eureka__Server__EnableSelfPreservation"] = "false",
+            ["Eureka__Server__EvictionIntervalTimerInMs"] = "500",
+            ["Eureka__Server__UseReadOnlyResponseCache"] = "false",
+            ["Eureka__Server__RegistrySyncRetries"] = "0",
+            ["Eureka__Server__NumberOfReplicationRetries"] = "2",
+            // Long enough that hardly any replicated renewal sits in B's socket buffers when it resumes (those would renew
+            // a few leases first and hide the clock jump from the eviction timer).
+            ["Eureka__Server__PeerNodeReadTimeoutMs"] = "10000",
+        };
+        var started = await Task.WhenAll(
+            ServerProcess.StartAsync("Discovery.Server", portA, environment: env),
+            ServerProcess.StartAsync("Discovery.Server", portB, environment: env));
+        await using var a = started[0];
+        await using var b = started[1];
+        using var httpA = Client(a.BaseUri);
+        using var httpB = Client(b.BaseUri);
+        var frozen = false;
+        try
+        {
+            var live = Enumerable.Range(1, 10).Select(i => $"live-{i}").ToArray();
+            foreach (var id in live)
+            {
+                Assert.Equal(HttpStatusCode.NoContent, (await RegisterAsync(httpA, id, 5)).StatusCode);
+            }
+            await using var renewer = new Renewer(httpA, live);
+            Assert.True(await EventuallyAsync(async () => (await IdsAsync(httpB)).SetEquals(live), TimeSpan.FromSeconds(20)), "no replication before the freeze");
+
+            await Signal(b, "STOP");
+            frozen = true;
+            var slowest = TimeSpan.Zero;
+            var errors = new List<string>();
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var registered = false;
+            Renewer? laterRenewer = null;
+            try
+            {
+                while (sw.Elapsed < TimeSpan.FromSeconds(14))
+                {
+                    var call = System.Diagnostics.Stopwatch.StartNew();
+                    try
+                    {
+                        if (!registered && sw.Elapsed > TimeSpan.FromSeconds(2))
+                        {
+                            using var r = await RegisterAsync(httpA, "during", 5);
+                            Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
+                            registered = true;
+                            laterRenewer = new Renewer(httpA, ["during"]);
+                        }
+                        var ids = await IdsAsync(httpA);
+                        string[] expected = registered ? [.. live, "during"] : live;
+                        if (!ids.SetEquals(expected))
+                        {
+                            errors.Add($"A served [{string.Join(", ", ids)}]");
+                        }
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                    {
+                        errors.Add("A: " + ex.Message);
+                    }
+                    slowest = call.Elapsed > slowest ? call.Elapsed : slowest;
+                    await Task.Delay(250);
+                }
+                Assert.True(errors.Count == 0, "while B was frozen: " + string.Join(" | ", errors.Distinct()));
+                Assert.Equal(0, renewer.Failures(httpA));
+                // Every call to A answered before a single replication call to B could even time out.
+                Assert.True(slowest < TimeSpan.FromSeconds(3), $"a call to A took {slowest.TotalSeconds:0.0} s while B was frozen: it waited for the peer");
+                Assert.True(await PeersReachableAsync(httpA, 0), "A does not report the frozen peer unreachable");
+
+                await Signal(b, "CONT");
+                frozen = false;
+                var thawed = System.Diagnostics.Stopwatch.StartNew();
+                // From the first moment B runs again, every answer it gives must list the instances that kept renewing at A.
+                var probe = new RegistryProbe(b.BaseUri, live);
+                string[] all = [.. live, "during"];
+                try
+                {
+                    Assert.True(await EventuallyAsync(async () => (await IdsAsync(httpB)).SetEquals(all) && (await IdsAsync(httpA)).SetEquals(all), TimeSpan.FromSeconds(30)),
+                        $"no convergence after SIGCONT: A [{string.Join(", ", await IdsAsync(httpA))}] B [{string.Join(", ", await IdsAsync(httpB))}]");
+                    var converged = thawed.Elapsed;
+                    await Task.Delay(3000);
+                    Assert.True((await IdsAsync(httpB)).SetEquals(all), "B lost instances after converging: " + string.Join(", ", await IdsAsync(httpB)));
+                    Assert.True(await EventuallyAsync(() => PeersReachableAsync(httpA, 1), TimeSpan.FromSeconds(10)), "A does not report B reachable again");
+                    await probe.DisposeAsync();
+                    var timeouts = a.Output.Split('\n').Count(l => l.Contains("Replication to", StringComparison.Ordinal) && l.Contains(portB.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+                    output.WriteLine($"B frozen 14 s: A answered every call, slowest {slowest.TotalMilliseconds:0} ms, {renewer.Successes(httpA)} renewals 0 failed; " +
+                        $"{timeouts} replication attempts to B failed (timed out); after SIGCONT B answered {probe.Answers} reads, {probe.Incomplete.Count} without a live instance; both served the same {all.Length} instances {converged.TotalSeconds:0.0} s after SIGCONT");
+                    Assert.True(probe.Answers > 0, "the probe never got an answer from the thawed node");
+                    Assert.True(probe.Incomplete.IsEmpty,
+                        $"thawed B answered {probe.Incomplete.Count} of {probe.Answers} reads without instances that were renewing at A, first: [{probe.Incomplete.FirstOrDefault()}]\n" + b.Output);
+                }
+                finally
+                {
+                    await probe.DisposeAsync();
+                }
+            }
+            finally
+            {
+                if (laterRenewer is not null)
+                {
+                    await laterRenewer.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            if (frozen)
+            {
+                await Signal(b, "CONT");
+            }
+        }
+    }
+
+    private static async Task Signal(ServerProcess process, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-s", signal, process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     private static HttpClient Client(Uri baseUri) => new() { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(10) };
 
     private static async Task<HttpResponseMessage> RegisterAsync(HttpClient http, string id, int durationInSecs)
@@ -300,6 +434,7 @@ public sealed class RegistryFaultTests(ITestOutputHelper output)
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _loop;
         private int _answers;
+        private bool _disposed;
 
         public RegistryProbe(Uri node, params string[] expected)
         {
@@ -347,6 +482,11 @@ public sealed class RegistryFaultTests(ITestOutputHelper output)
 
         public async ValueTask DisposeAsync()
         {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
             await _stop.CancelAsync();
             await _loop;
             _stop.Dispose();
