@@ -58,8 +58,22 @@ internal static class OAuthErrors
         public Task ExecuteAsync(HttpContext context)
         {
             context.Response.StatusCode = status;
-            context.Response.Headers.WWWAuthenticate = $"Bearer error=\"{error}\", error_description=\"{description.Replace("\"", "'", StringComparison.Ordinal)}\"";
+            context.Response.Headers.WWWAuthenticate = $"Bearer error=\"{error}\", error_description=\"{HeaderSafe(description)}\"";
             return Task.CompletedTask;
         }
+
+        /// <summary>
+        /// RFC 6750 §3: error_description holds only %x20-21 / %x23-5B / %x5D-7E. The description may quote the request
+        /// (a field name), and anything else in a header makes Kestrel throw (a 500).
+        /// </summary>
+        private static string HeaderSafe(string description) =>
+            string.Create(description.Length, description, static (span, d) =>
+            {
+                for (var i = 0; i < d.Length; i++)
+                {
+                    var c = d[i];
+                    span[i] = c == '"' ? '\'' : c is >= ' ' and <= '~' and not '\\' ? c : '?';
+                }
+            });
     }
 }

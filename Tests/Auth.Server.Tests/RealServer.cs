@@ -12,6 +12,9 @@ public sealed class RealServer : IAsyncLifetime
     private ServerProcess? _process;
     private TestDatabase? _database;
 
+    /// <summary>A client (client_credentials, password) and a user that only the fuzz tests use.</summary>
+    public const string FuzzClient = "fuzz-client", FuzzSecret = "fuzz-secret", FuzzUser = "fuzz-user";
+
     public Uri BaseUri => _process!.BaseUri;
 
     public async Task InitializeAsync()
@@ -19,6 +22,16 @@ public sealed class RealServer : IAsyncLifetime
         var env = new Dictionary<string, string?>
         {
             ["Auth__SigningKeys__Path"] = Path.Combine(Path.GetTempPath(), "auth-real-" + Guid.NewGuid().ToString("N")),
+            // A client and a user only the fuzz tests use, so the failures they provoke throttle nobody else's.
+            ["Auth__Clients__20__ClientId"] = FuzzClient,
+            ["Auth__Clients__20__ClientSecrets__0__Value"] = FuzzSecret,
+            ["Auth__Clients__20__AllowedGrantTypes__0"] = "client_credentials",
+            ["Auth__Clients__20__AllowedGrantTypes__1"] = "password",
+            ["Auth__Clients__20__AllowedScopes__0"] = "openid",
+            ["Auth__Clients__20__AllowedScopes__1"] = "catalog.read",
+            ["Auth__Users__20__SubjectId"] = "20",
+            ["Auth__Users__20__Username"] = FuzzUser,
+            ["Auth__Users__20__Password"] = FuzzUser,
         };
         if (AuthServerFactory.PostgresMode)
         {
