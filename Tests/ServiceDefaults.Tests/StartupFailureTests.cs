@@ -6,7 +6,7 @@ namespace Infrastructure.ServiceDefaults.Tests;
 public sealed class StartupFailureTests
 {
     [Theory]
-    [InlineData("Discovery.Server", "Eureka__Server__RenewalPercentThreshold", "2", "RenewalPercentThreshold")]
+    [InlineData("Discovery.Server", "Eureka__Server__EvictionIntervalTimerInMs", "0", "EvictionIntervalTimerInMs")]
     [InlineData("Gateway", "Gateway__Routes__0__Id", "broken", "Gateway:Routes:0:Uri is required")]
     [InlineData("Gateway", "Gateway__HttpClient__ConnectTimeout", "0", "Gateway:HttpClient:ConnectTimeout")]
     [InlineData("Gateway", "Gateway__LoadBalancer__Clients__order__ReadTimeout", "-1", "Gateway:LoadBalancer:Clients:order:ReadTimeout")]
