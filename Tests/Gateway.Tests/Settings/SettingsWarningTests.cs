@@ -126,3 +126,48 @@ public sealed class SettingsWarningTests
         }
     }
 }
+
+/// <summary>The start-up check of the Gateway's and Ribbon's settings: what warns, and that nothing the mirrored systems accept refuses.</summary>
+public sealed class GatewaySettingsCheckTests
+{
+    [Fact]
+    public void SpringAndRibbonValues_WarnOnly()
+    {
+        var warnings = new SettingsWarnings();
+        var options = new GatewayOptions { HttpClient = { ConnectTimeout = 0, ResponseTimeout = new(TimeSpan.FromSeconds(-1)) } };
+        options.CircuitBreakers["x"] = new() { ErrorThresholdPercentage = 0, RollingStatsTimeInMilliseconds = 100_000_000 };
+
+        Assert.Empty(GatewaySettingsCheck.Check(options, warnings));
+        Assert.Empty(GatewaySettingsCheck.CheckLoadBalancer(new Discovery.Client.LoadBalancing.LoadBalancerOptions
+        {
+            ConnectionFailureCountThreshold = 0,
+            CircuitTripTimeoutFactorSeconds = 100_000,
+            CircuitTripMaxTimeoutSeconds = 0,
+            ActiveConnectionsLimit = -1,
+            MaxAutoRetriesNextServer = -1,
+            ReadTimeout = -1,
+            Clients = { ["order"] = new() { ReadTimeout = -5 } },
+        }, warnings));
+
+        Assert.Equal(
+        [
+            "Gateway:HttpClient:ResponseTimeout", "Gateway:HttpClient:ConnectTimeout",
+            "Gateway:CircuitBreakers:x:ErrorThresholdPercentage", "Gateway:CircuitBreakers:x:RollingStatsTimeInMilliseconds",
+            "Gateway:LoadBalancer:ConnectionFailureCountThreshold", "Gateway:LoadBalancer:CircuitTripTimeoutFactorSeconds",
+            "Gateway:LoadBalancer:CircuitTripMaxTimeoutSeconds", "Gateway:LoadBalancer:ActiveConnectionsLimit",
+            "Gateway:LoadBalancer:MaxAutoRetriesNextServer", "Gateway:LoadBalancer:ReadTimeout", "Gateway:LoadBalancer:Clients:order:ReadTimeout",
+        ], warnings.All.Select(w => w.Key));
+        Assert.Equal(TimeSpan.FromDays(1), Infrastructure.Gateway.Resilience.HystrixMapping.ToPolly(options.CircuitBreakers["x"]).SamplingDuration);
+        Assert.True(Infrastructure.Gateway.Resilience.HystrixMapping.ToPolly(options.CircuitBreakers["x"]).FailureRatio is > 0.0 and < 0.001);
+    }
+
+    [Fact]
+    public void NegativeHystrixTimeout_Refused()
+    {
+        var options = new GatewayOptions();
+        options.CircuitBreakers["x"] = new() { TimeoutInMilliseconds = -1 };
+
+        Assert.Equal("Gateway:CircuitBreakers:x:TimeoutInMilliseconds must not be negative (0 turns the time limit off)",
+            Assert.Single(GatewaySettingsCheck.Check(options, new SettingsWarnings())));
+    }
+}
