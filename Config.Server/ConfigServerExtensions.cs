@@ -5,6 +5,7 @@ using Infrastructure.Config.Server.Limits;
 using Infrastructure.Config.Server.Monitor;
 using Infrastructure.Config.Server.Native;
 using Infrastructure.Config.Server.Postgres;
+using Infrastructure.ServiceDefaults.Options;
 using Infrastructure.ServiceDefaults.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -21,7 +22,8 @@ internal static class ConfigServerExtensions
     public static WebApplicationBuilder AddConfigBackends(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<NativeOptions>().BindConfiguration(NativeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<GitOptions>().BindConfiguration(GitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<GitOptions>().BindConfiguration(GitOptions.Section).ValidateDataAnnotations()
+            .CheckSettings((o, w) => GitOptions.Check(o, w)).ValidateOnStart();
         builder.Services.AddOptions<PostgresOptions>().BindConfiguration(PostgresOptions.Section).ValidateOnStart();
         builder.Services.AddOptions<InputLimits>().BindConfiguration(InputLimits.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
@@ -65,6 +67,7 @@ internal static class ConfigServerExtensions
     private static void AddComposite(WebApplicationBuilder builder, List<IConfigurationSection> entries)
     {
         var factories = new List<Func<IServiceProvider, IEnvironmentRepository>>();
+        var warnings = builder.Services.SettingsWarnings();
         var hasPostgres = false;
         foreach (var entry in entries.OrderBy(e => int.TryParse(e.Key, out var i) ? i : int.MaxValue))
         {
@@ -81,10 +84,17 @@ internal static class ConfigServerExtensions
                     {
                         throw new OptionsValidationException(entry.Path, typeof(GitOptions), [$"{entry.Path}:Uri is required for a git backend"]);
                     }
+                    GitOptions.Check(git.Value, warnings, entry.Path);
                     factories.Add(sp => new GitEnvironmentRepository(git, sp.GetRequiredService<ParsedFileCache>(), sp.GetRequiredService<RefreshEventBus>(),
                         sp.GetRequiredService<ILogger<GitEnvironmentRepository>>(), sp.GetRequiredService<TimeProvider>()));
                     break;
-                case "postgres" when !hasPostgres:
+                case "postgres" or "jdbc" when !hasPostgres:
+                    if (type == "jdbc")
+                    {
+                        warnings.Add(entry.Path + ":Type", "jdbc",
+                            "read as postgres: the PostgreSQL backend, with ConnectionString (and DefaultLabel, NotifyChannel) beside it",
+                            "Spring's JDBC backend reads the same columns (application, profile, label, key, value) from any JDBC database set by spring.datasource.*");
+                    }
                     var pg = Options.Create(entry.Get<PostgresOptions>() ?? new PostgresOptions());
                     if (string.IsNullOrWhiteSpace(pg.Value.ConnectionString))
                     {
@@ -95,7 +105,7 @@ internal static class ConfigServerExtensions
                     factories.Add(sp => sp.GetRequiredService<PostgresEnvironmentRepository>());
                     break;
                 default:
-                    throw new OptionsValidationException(entry.Path, typeof(object), [$"{entry.Path}:Type must be native, git or postgres (one postgres at most), not '{type}'"]);
+                    throw new OptionsValidationException(entry.Path, typeof(object), [$"{entry.Path}:Type must be native, git or postgres (or jdbc, read as postgres; one at most), not '{type}'"]);
             }
         }
         builder.Services.AddSingleton<IEnvironmentRepository>(sp => new CompositeEnvironmentRepository(factories.Select(f => f(sp)).ToList()));

@@ -59,12 +59,10 @@ public static class GatewayExtensions
         services.AddOptions<GatewayOptions>()
             .BindConfiguration(GatewayOptions.SectionName)
             .ValidateSettings(GatewayOptions.SectionName)
-            .Validate(o => o.CircuitBreakers.Values.All(c => c.RequestVolumeThreshold >= 2 && c.ErrorThresholdPercentage is >= 1 and <= 100
-                && c.SleepWindowInMilliseconds >= 500 && c.RollingStatsTimeInMilliseconds >= 500 && c.TimeoutInMilliseconds >= 0),
-                "Gateway:CircuitBreakers:*: RequestVolumeThreshold >= 2, ErrorThresholdPercentage 1..100, SleepWindowInMilliseconds and RollingStatsTimeInMilliseconds >= 500")
+            .CheckSettings(GatewaySettingsCheck.Check)
             .ValidateOnStart();
         services.AddLoadBalancer("Gateway:LoadBalancer");
-        services.AddOptions<LoadBalancerOptions>().ValidateSettings("Gateway:LoadBalancer");
+        services.AddOptions<LoadBalancerOptions>().ValidateSettings("Gateway:LoadBalancer").CheckSettings(GatewaySettingsCheck.CheckLoadBalancer);
         // Lower tail latency for a proxy whose request path never blocks (machine-notes: p99 about 4× lower with
         // DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1); off by default because blocking code would stall the sockets.
         services.Configure<SocketTransportOptions>(o =>

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Infrastructure.Gateway.Resilience;
+using Infrastructure.ServiceDefaults.Configuration;
 
 namespace Infrastructure.Gateway;
 
@@ -41,13 +42,15 @@ public sealed class GatewayOptions
 /// <summary>Outgoing HTTP client settings.</summary>
 public sealed class HttpClientSettings
 {
-    /// <summary>TCP connect timeout in ms (Spring's <c>httpclient.connect-timeout</c>); per route: metadata <c>connect-timeout</c>. Default 45000.</summary>
-    [Range(1, int.MaxValue)]
+    /// <summary>TCP connect timeout in ms (Spring's <c>httpclient.connect-timeout</c>); per route: metadata <c>connect-timeout</c>; 0 = none (Netty's meaning). Default 45000.</summary>
+    [Range(0, int.MaxValue)]
     public int ConnectTimeout { get; set; } = 45_000;
 
-    /// <summary>Time to the response headers in ms per attempt (Spring's <c>httpclient.response-timeout</c>); per route: metadata <c>response-timeout</c>; 0 = none. Default 0.</summary>
-    [Range(0, int.MaxValue)]
-    public int ResponseTimeout { get; set; }
+    /// <summary>
+    /// Time to the response headers per attempt (Spring's <c>httpclient.response-timeout</c>, a Spring Boot duration:
+    /// <c>5s</c>, <c>500ms</c>, <c>PT5S</c>, or a number of ms); per route: metadata <c>response-timeout</c>; 0 = none. Default 0.
+    /// </summary>
+    public SpringDuration ResponseTimeout { get; set; }
 
     /// <summary>Connections per upstream host:port. Default unlimited.</summary>
     [Range(1, int.MaxValue)]

@@ -2,6 +2,7 @@ using Infrastructure.ServiceDefaults.Configuration;
 using Infrastructure.ServiceDefaults.Health;
 using Infrastructure.ServiceDefaults.Lifetime;
 using Infrastructure.ServiceDefaults.Logging;
+using Infrastructure.ServiceDefaults.Options;
 using Infrastructure.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -20,6 +21,7 @@ public static class ServiceDefaultsExtensions
         builder.AddDefaultLogging();
         builder.AddDefaultTelemetry();
         builder.Services.AddHealthChecks();
+        builder.Services.SettingsWarnings();
         builder.Services.AddHostedService<ParentProcessWatchdog>();
         builder.Services.Configure<HostOptions>(o =>
         {

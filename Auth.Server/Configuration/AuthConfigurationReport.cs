@@ -1,14 +1,18 @@
+using Infrastructure.ServiceDefaults.Options;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Auth.Server.Configuration;
 
-/// <summary>Logs the configuration warnings once when the server starts, including keys it does not know (ignored by the binder).</summary>
+/// <summary>
+/// Hands the configuration warnings to the shared <see cref="SettingsWarnings"/> when the server starts (logged once each,
+/// listed in <c>/actuator/health</c>), including keys it does not know (ignored by the binder).
+/// </summary>
 internal sealed class AuthConfigurationReport(
     AuthOptionsValidator validator,
     IOptions<AuthOptions> options,
     IConfiguration configuration,
     IHostEnvironment environment,
-    ILogger<AuthConfigurationReport> logger) : IHostedService
+    SettingsWarnings settingsWarnings) : IHostedService
 {
     // Bound to their own options classes, not to AuthOptions.
     private static readonly string[] OtherSections = ["SigningKeys", "Postgres", "Authority"];
@@ -19,11 +23,11 @@ internal sealed class AuthConfigurationReport(
         var unknown = ConfigurationShape.UnknownKeys(section, typeof(AuthOptions)).Where(w => !OtherSections.Any(s => w.StartsWith($"{AuthOptions.SectionName}:{s}", StringComparison.OrdinalIgnoreCase)));
         foreach (var warning in validator.Check(options.Value).Warnings.Concat(unknown))
         {
-            logger.LogWarning("Auth configuration: {Warning}", warning);
+            settingsWarnings.Add(SettingsWarning.FromText(warning));
         }
         if (options.Value.PlaintextSecrets == true && !environment.IsDevelopment())
         {
-            logger.LogWarning("Auth configuration: Auth:PlaintextSecrets is true outside Development, so the secrets sit in the configuration as plaintext");
+            settingsWarnings.Add(SettingsWarning.FromText("Auth:PlaintextSecrets is true outside Development, so the secrets sit in the configuration as plaintext"));
         }
         return Task.CompletedTask;
     }

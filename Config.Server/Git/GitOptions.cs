@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Infrastructure.ServiceDefaults.Options;
 
 namespace Infrastructure.Config.Server.Git;
 
@@ -18,8 +20,7 @@ public sealed class GitOptions : IValidatableObject
     /// <summary>Comma-separated folders inside the repository searched after its root; <c>{application}</c>, <c>{profile}</c>, <c>{label}</c> placeholders allowed. Default none.</summary>
     public string? SearchPaths { get; set; }
 
-    /// <summary>Seconds between fetches from the remote: 0 fetches on every request (Spring's default); a positive value also polls in the background and publishes refresh events for new commits.</summary>
-    [Range(0, 86_400)]
+    /// <summary>Seconds between fetches from the remote: 0 (or less, as in Spring) fetches on every request (Spring's default); a positive value also polls in the background and publishes refresh events for new commits.</summary>
     public int RefreshRate { get; set; }
 
     /// <summary>Local folder for the clone. Default: a folder under the temp directory named after the URI.</summary>
@@ -30,6 +31,23 @@ public sealed class GitOptions : IValidatableObject
 
     /// <summary>HTTP basic password for the remote. Default none.</summary>
     public string? Password { get; set; }
+
+    /// <summary>Warnings for the values Spring accepts and we would not choose, under <paramref name="section"/>.</summary>
+    public static IEnumerable<string> Check(GitOptions o, SettingsWarnings warnings, string section = Section)
+    {
+        if (o.RefreshRate < 0)
+        {
+            warnings.Add(section + ":RefreshRate", o.RefreshRate.ToString(CultureInfo.InvariantCulture),
+                "read as 0: the remote is fetched on every request, and not polled in the background",
+                "Spring fetches when refreshRate is not positive, so it behaves as 0 there too");
+        }
+        else if (o.RefreshRate > 86_400)
+        {
+            warnings.Add(section + ":RefreshRate", o.RefreshRate.ToString(CultureInfo.InvariantCulture),
+                "used as given: new commits show up to that many seconds late", "Spring accepts any number of seconds");
+        }
+        return [];
+    }
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

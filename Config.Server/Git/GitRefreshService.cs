@@ -25,7 +25,13 @@ internal sealed partial class GitRefreshService(GitEnvironmentRepository reposit
             }
             try
             {
-                await Task.Delay(period, stoppingToken);
+                // Task.Delay takes at most about 49 days; Spring's refresh rate may be longer.
+                for (var left = period; left > TimeSpan.Zero;)
+                {
+                    var step = left < TimeSpan.FromDays(1) ? left : TimeSpan.FromDays(1);
+                    await Task.Delay(step, stoppingToken);
+                    left -= step;
+                }
             }
             catch (OperationCanceledException)
             {

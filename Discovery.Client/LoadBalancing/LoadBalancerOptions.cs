@@ -12,33 +12,27 @@ public sealed class LoadBalancerOptions
     /// <summary>This caller's zone, for <c>ZoneAvoidance</c> (Eureka metadata <c>zone</c>). Default none.</summary>
     public string? Zone { get; set; }
 
-    /// <summary>Instances with this many outstanding requests or more are skipped by <c>AvailabilityFiltering</c> (Ribbon's <c>ActiveConnectionsLimit</c>). Default unlimited.</summary>
-    [Range(1, int.MaxValue)]
+    /// <summary>Instances with this many outstanding requests or more are skipped by <c>AvailabilityFiltering</c> (Ribbon's <c>ActiveConnectionsLimit</c>); 0 or less = unlimited. Default unlimited.</summary>
     public int ActiveConnectionsLimit { get; set; } = int.MaxValue;
 
     /// <summary>Consecutive connection failures that trip an instance (Ribbon's <c>connectionFailureCountThreshold</c>). Default 3.</summary>
-    [Range(1, 1000)]
     public int ConnectionFailureCountThreshold { get; set; } = 3;
 
     /// <summary>Base blackout after tripping, doubled for each further failure (Ribbon's <c>circuitTripTimeoutFactorSeconds</c>). Default 10.</summary>
-    [Range(1, 86_400)]
     public int CircuitTripTimeoutFactorSeconds { get; set; } = 10;
 
     /// <summary>Longest blackout of a tripped instance (Ribbon's <c>circuitTripMaxTimeoutSeconds</c>). Default 30.</summary>
-    [Range(1, 86_400)]
     public int CircuitTripMaxTimeoutSeconds { get; set; } = 30;
 
-    /// <summary>How many other instances a failed connection is retried on (Ribbon's <c>MaxAutoRetriesNextServer</c>). Default 1.</summary>
-    [Range(0, 100)]
+    /// <summary>How many other instances a failed connection is retried on (Ribbon's <c>MaxAutoRetriesNextServer</c>); below 0 reads as 0. Default 1.</summary>
     public int MaxAutoRetriesNextServer { get; set; } = 1;
 
     /// <summary>
     /// Time in ms to wait for the response headers once the request is sent, per attempt (Ribbon's <c>ReadTimeout</c>,
     /// 1000 in Spring Cloud Netflix); a timed-out idempotent request goes to the next instance and counts toward tripping
     /// the instance, as Ribbon's read timeouts do. Applied by the Gateway on <c>lb://</c> routes that set no
-    /// <c>response-timeout</c> of their own; 0 = none. Default 1000.
+    /// <c>response-timeout</c> of their own; 0 or less = none. Default 1000.
     /// </summary>
-    [Range(0, int.MaxValue)]
     public int ReadTimeout { get; set; } = 1000;
 
     /// <summary>
@@ -72,6 +66,5 @@ public sealed class ClientLoadBalancerOptions
     /// Read timeout for this service in ms (Ribbon's <c>{client}.ribbon.ReadTimeout</c>), e.g. longer for a service that
     /// retries its own downstream calls; 0 = none. Default: the global <c>ReadTimeout</c>.
     /// </summary>
-    [Range(0, int.MaxValue)]
     public int? ReadTimeout { get; set; }
 }

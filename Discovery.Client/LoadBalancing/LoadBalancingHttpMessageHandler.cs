@@ -32,7 +32,7 @@ public sealed class LoadBalancingHttpMessageHandler : DelegatingHandler
         var serviceId = original.Host;
         // A request body may already be consumed by the failed attempt, so only body-less requests are replayed.
         var canRetry = request.Content is null && (IsIdempotent(request.Method) || _loadBalancer.Options.OkToRetryOnAllOperations);
-        var maxAttempts = 1 + (canRetry ? _loadBalancer.Options.MaxAutoRetriesNextServer : 0);
+        var maxAttempts = 1 + (canRetry ? Math.Max(0, _loadBalancer.Options.MaxAutoRetriesNextServer) : 0);
         List<string>? tried = null;
         for (var attempt = 1; ; attempt++)
         {

@@ -127,6 +127,6 @@ public sealed class ServerStats
         return since < TimeSpan.FromSeconds(blackoutSeconds);
     }
 
-    /// <summary>Not tripped and under <c>ActiveConnectionsLimit</c> (Ribbon's <c>AvailabilityPredicate</c>).</summary>
-    public bool IsAvailable() => !IsCircuitBreakerTripped() && ActiveRequests < _options.ActiveConnectionsLimit;
+    /// <summary>Not tripped and under <c>ActiveConnectionsLimit</c> (Ribbon's <c>AvailabilityPredicate</c>; 0 or less is no limit).</summary>
+    public bool IsAvailable() => !IsCircuitBreakerTripped() && (_options.ActiveConnectionsLimit <= 0 || ActiveRequests < _options.ActiveConnectionsLimit);
 }

@@ -4,6 +4,7 @@ using System.Text;
 using Infrastructure.Discovery.Server.Eviction;
 using Infrastructure.Discovery.Server.Registry;
 using Infrastructure.Discovery.Server.Replication;
+using Infrastructure.ServiceDefaults.Options;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Discovery.Server.Dashboard;
@@ -18,13 +19,15 @@ internal static class DashboardPage
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/", (InstanceRegistry registry, IPeerReplicator replicator, IOptionsMonitor<EurekaServerOptions> options,
-                IHostEnvironment env, TimeProvider time) =>
-            Results.Content(Render(registry, replicator, options.CurrentValue, env, time), "text/html; charset=utf-8"))
+                IHostEnvironment env, TimeProvider time, SettingsWarnings warnings) =>
+            Results.Content(Render(registry, replicator, options.CurrentValue, env, time, warnings.All), "text/html; charset=utf-8"))
             .ExcludeFromDescription();
         return endpoints;
     }
 
-    internal static string Render(InstanceRegistry registry, IPeerReplicator replicator, EurekaServerOptions options, IHostEnvironment env, TimeProvider time)
+    internal static string Render(
+        InstanceRegistry registry, IPeerReplicator replicator, EurekaServerOptions options, IHostEnvironment env, TimeProvider time,
+        IReadOnlyList<SettingsWarning>? warnings = null)
     {
         var now = time.GetUtcNow();
         var uptime = now - registry.StartedAt;
@@ -63,6 +66,17 @@ internal static class DashboardPage
         else if (!options.EnableSelfPreservation)
         {
             sb.Append("<div class=\"banner warn\" id=\"self-preservation\">").Append(Enc(EurekaHealthCheck.SelfPreservationOffText)).Append("</div>");
+        }
+
+        if (warnings is { Count: > 0 })
+        {
+            // Next to Eureka's self-preservation notice: values accepted as Eureka accepts them, which we would not choose.
+            sb.Append("<div class=\"banner warn\" id=\"settings-warnings\">Configuration warnings (also in the log and in /actuator/health):<ul>");
+            foreach (var w in warnings)
+            {
+                sb.Append("<li>").Append(Enc(w.Text)).Append("</li>");
+            }
+            sb.Append("</ul></div>");
         }
 
         Heading(sb, "DS Replicas");

@@ -460,6 +460,11 @@ internal sealed class InstanceRegistry
         var sizeThreshold = (int)(registrySize * _options.CurrentValue.RenewalPercentThreshold);
         var limit = registrySize - sizeThreshold;
         var toEvict = Math.Min(expired.Count, limit);
+        if (toEvict <= 0)
+        {
+            // A RenewalPercentThreshold above 1 leaves no room: Eureka evicts nothing then.
+            return [];
+        }
         var evicted = new List<RegisteredInstance>(toEvict);
         for (var i = 0; i < toEvict; i++)
         {

@@ -1,4 +1,5 @@
 using Infrastructure.Discovery.Server.Replication;
+using Infrastructure.ServiceDefaults.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Infrastructure.Discovery.Server.Registry;
@@ -12,6 +13,7 @@ internal static class RegistryExtensions
         builder.Services.AddOptions<EurekaServerOptions>()
             .BindConfiguration(EurekaServerOptions.Section)
             .ValidateDataAnnotations()
+            .CheckSettings(EurekaServerSettingsCheck.Check)
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<InstanceRegistry>();

@@ -40,7 +40,7 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
         _logger = logger;
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(2) })
         {
-            Timeout = TimeSpan.FromMilliseconds(options.CurrentValue.PeerNodeReadTimeoutMs),
+            Timeout = EurekaServerSettingsCheck.PeerTimeout(options.CurrentValue),
         };
     }
 
@@ -136,7 +136,7 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
     private async Task SendWithRetriesAsync(PeerNode peer, ReplicationTask task, CancellationToken ct)
     {
         // A lost heartbeat is repaired by the next one; other changes are retried a few times.
-        var attempts = task.Action == ReplicationAction.Heartbeat ? 1 : 1 + _options.CurrentValue.NumberOfReplicationRetries;
+        var attempts = task.Action == ReplicationAction.Heartbeat ? 1 : EurekaServerSettingsCheck.ReplicationAttempts(_options.CurrentValue);
         for (var attempt = 1; attempt <= attempts && !ct.IsCancellationRequested; attempt++)
         {
             try

@@ -1,3 +1,5 @@
+using Infrastructure.ServiceDefaults.Options;
+
 namespace Infrastructure.Discovery.Server.Replication;
 
 /// <summary>Registers peer replication.</summary>
@@ -8,7 +10,7 @@ internal static class ReplicationExtensions
     {
         builder.Services.AddOptions<PeerOptions>()
             .BindConfiguration(PeerOptions.Section)
-            .Validate(o => !o.InvalidUrls().Any(), "Eureka:Client:ServiceUrl entries must be absolute http(s) URLs")
+            .CheckSettings(PeerOptions.Check)
             .ValidateOnStart();
         builder.Services.AddSingleton<PeerReplicator>();
         builder.Services.AddSingleton<IPeerReplicator>(sp => sp.GetRequiredService<PeerReplicator>());

@@ -42,10 +42,10 @@ public static class DashboardExtensions
         }
         app.MapGet("/actuator/hystrix.stream", (HttpContext context, HystrixStream stream) => stream.StreamAsync(context));
         var page = LoadPage();
-        app.MapGet("/dashboard", (HttpContext context) =>
+        app.MapGet("/dashboard", (HttpContext context, SettingsWarnings warnings) =>
         {
             context.Response.Headers.CacheControl = "no-cache";
-            return Results.Bytes(page, "text/html; charset=utf-8");
+            return Results.Content(WithWarnings(page, warnings.All), "text/html; charset=utf-8");
         });
         var chaos = app.MapPost("/dashboard/api/chaos/{app}/{instanceId}",
             (HttpContext context, string app, string instanceId, ChaosForwarder forwarder) => forwarder.ForwardAsync(context, app, instanceId));
@@ -56,12 +56,27 @@ public static class DashboardExtensions
         return app;
     }
 
-    private static byte[] LoadPage()
+    private static string LoadPage()
     {
         using var stream = typeof(DashboardExtensions).Assembly.GetManifestResourceStream(PageResource)
             ?? throw new InvalidOperationException($"embedded resource {PageResource} is missing");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
+    // Rendered on the server, so the notice is there without the page's script or its stream.
+    private static string WithWarnings(string page, IReadOnlyList<SettingsWarning> warnings)
+    {
+        if (warnings.Count == 0)
+        {
+            return page;
+        }
+        var block = new System.Text.StringBuilder("<div id=\"settings-warnings\">Configuration warnings (also in the log and in /actuator/health):<ul>");
+        foreach (var w in warnings)
+        {
+            block.Append("<li>").Append(System.Net.WebUtility.HtmlEncode(w.Text)).Append("</li>");
+        }
+        block.Append("</ul></div>");
+        return page.Replace("<!--settings-warnings-->", block.ToString(), StringComparison.Ordinal);
     }
 }

@@ -16,7 +16,8 @@ internal sealed class ProxyHttpClient : IDisposable
     public ProxyHttpClient(IOptions<GatewayOptions> options, IConfiguration configuration)
     {
         var o = options.Value.HttpClient;
-        var defaultConnectTimeout = TimeSpan.FromMilliseconds(o.ConnectTimeout);
+        // 0 is Netty's "no connect timeout", which Spring hands it.
+        var defaultConnectTimeout = o.ConnectTimeout > 0 ? TimeSpan.FromMilliseconds(o.ConnectTimeout) : Timeout.InfiniteTimeSpan;
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,

@@ -9,19 +9,15 @@ namespace Infrastructure.Gateway.Resilience;
 public sealed class CircuitBreakerSettings
 {
     /// <summary>Fewest requests in the rolling window before the error ratio can open the circuit (<c>circuitBreaker.requestVolumeThreshold</c>). Default 20.</summary>
-    [Range(2, int.MaxValue)]
     public int RequestVolumeThreshold { get; set; } = 20;
 
     /// <summary>Failed share of requests, in percent, that opens the circuit (<c>circuitBreaker.errorThresholdPercentage</c>). Default 50.</summary>
-    [Range(1, 100)]
     public int ErrorThresholdPercentage { get; set; } = 50;
 
     /// <summary>How long the circuit stays open before one trial request is let through (half-open) (<c>circuitBreaker.sleepWindowInMilliseconds</c>). Default 5000.</summary>
-    [Range(500, int.MaxValue)]
     public int SleepWindowInMilliseconds { get; set; } = 5000;
 
     /// <summary>The rolling window the ratio is computed over (<c>metrics.rollingStats.timeInMilliseconds</c>). Default 10000.</summary>
-    [Range(500, int.MaxValue)]
     public int RollingStatsTimeInMilliseconds { get; set; } = 10_000;
 
     /// <summary>Time limit of the whole protected call, retries included (<c>execution.isolation.thread.timeoutInMilliseconds</c>); 0 disables. Default 1000.</summary>

@@ -37,7 +37,7 @@ internal sealed record ResilienceSpec(
 /// bulkhead (<c>max-concurrent-requests</c>) → circuit breaker → Hystrix time limit → retry. The per-attempt
 /// <c>response-timeout</c> sits inside, in the forwarder, so a timed-out attempt can move to the next instance.
 /// </summary>
-internal sealed partial class RoutePipelineFactory(GatewayTelemetry telemetry, ILogger<RoutePipelineFactory> logger)
+internal sealed partial class RoutePipelineFactory(GatewayTelemetry telemetry, TimeProvider time, ILogger<RoutePipelineFactory> logger)
 {
     public static readonly ResiliencePropertyKey<GatewayExchange> ExchangeKey = new("gateway.exchange");
 
@@ -69,23 +69,41 @@ internal sealed partial class RoutePipelineFactory(GatewayTelemetry telemetry, I
             var circuit = $"{breakerName}/{instanceId}";
             var state = new CircuitBreakerStateProvider();
             telemetry.RegisterCircuit(circuit, state, routeId, instanceId, s);
-            return new ResiliencePipelineBuilder<HttpResponseMessage>().AddCircuitBreaker(BreakerOptions(circuit, routeId, s, state,
-                args => args.Outcome.Exception is HttpRequestException or TimeoutRejectedException or OperationCanceledException
-                        || (args.Outcome.Result is { } r && (int)r.StatusCode >= 500))).Build();
+            var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+            AddBreaker(builder, circuit, routeId, s, state,
+                outcome => outcome.Exception is HttpRequestException or TimeoutRejectedException or OperationCanceledException
+                        || (outcome.Result is { } r && (int)r.StatusCode >= 500));
+            return builder.Build();
         });
+    }
+
+    // The breaker, and around it (for Hystrix's request volume below 2) what opens it on a lone failure.
+    private void AddBreaker(
+        ResiliencePipelineBuilder<HttpResponseMessage> builder, string circuit, string routeId, CircuitBreakerSettings s,
+        CircuitBreakerStateProvider state, Func<Outcome<HttpResponseMessage>, bool> isFailure)
+    {
+        var polly = HystrixMapping.ToPolly(s);
+        var breaker = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddCircuitBreaker(BreakerOptions(circuit, routeId, polly, state, isFailure))
+            .Build();
+        if (polly.OpenOnLoneFailure)
+        {
+            builder.AddStrategy(_ => new LoneFailureOpener(breaker, state, isFailure, polly.SamplingDuration, time));
+        }
+        builder.AddPipeline(breaker);
     }
 
     // Hystrix settings mapped onto Polly's breaker, with transitions logged and counted for the circuit.
     private CircuitBreakerStrategyOptions<HttpResponseMessage> BreakerOptions(
-        string circuit, string routeId, CircuitBreakerSettings s, CircuitBreakerStateProvider state,
-        Func<CircuitBreakerPredicateArguments<HttpResponseMessage>, bool> isFailure) => new()
+        string circuit, string routeId, PollyBreakerSettings s, CircuitBreakerStateProvider state,
+        Func<Outcome<HttpResponseMessage>, bool> isFailure) => new()
     {
-        MinimumThroughput = s.RequestVolumeThreshold,
-        FailureRatio = s.ErrorThresholdPercentage / 100.0,
-        SamplingDuration = TimeSpan.FromMilliseconds(s.RollingStatsTimeInMilliseconds),
-        BreakDuration = TimeSpan.FromMilliseconds(s.SleepWindowInMilliseconds),
+        MinimumThroughput = s.MinimumThroughput,
+        FailureRatio = s.FailureRatio,
+        SamplingDuration = s.SamplingDuration,
+        BreakDuration = s.BreakDuration,
         StateProvider = state,
-        ShouldHandle = args => ValueTask.FromResult(isFailure(args)),
+        ShouldHandle = args => ValueTask.FromResult(isFailure(args.Outcome)),
         OnOpened = args =>
         {
             LogCircuitOpened(circuit, routeId, args.BreakDuration.TotalMilliseconds);
@@ -119,9 +137,9 @@ internal sealed partial class RoutePipelineFactory(GatewayTelemetry telemetry, I
             var state = new CircuitBreakerStateProvider();
             telemetry.RegisterCircuit(circuit, state, routeId, settings: s);
             var failureStatuses = cb.StatusCodes;
-            builder.AddCircuitBreaker(BreakerOptions(circuit, routeId, s, state,
-                args => args.Outcome.Exception is HttpRequestException or TimeoutRejectedException or NoInstanceAvailableException
-                        || (args.Outcome.Result is { } r && failureStatuses.Contains((int)r.StatusCode))));
+            AddBreaker(builder, circuit, routeId, s, state,
+                outcome => outcome.Exception is HttpRequestException or TimeoutRejectedException or NoInstanceAvailableException
+                        || (outcome.Result is { } r && failureStatuses.Contains((int)r.StatusCode)));
             if (s.TimeoutInMilliseconds > 0)
             {
                 builder.AddTimeout(TimeSpan.FromMilliseconds(s.TimeoutInMilliseconds));

@@ -2,6 +2,7 @@ using System.Globalization;
 using Infrastructure.Discovery.Client.LoadBalancing;
 using Infrastructure.Gateway.Filters;
 using Infrastructure.Gateway.Resilience;
+using Infrastructure.ServiceDefaults.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Gateway.Routing;
@@ -67,11 +68,11 @@ internal sealed class RouteFactory(
         var lb = loadBalancerOptions.Value;
         // The route's own setting, else Spring's global httpclient.response-timeout, else (lb:// only) Ribbon's ReadTimeout:
         // without one a hung instance would hold every request sent to it for as long as the client waits.
-        var responseTimeout = Millis(metadata, "response-timeout") is { } rt
-            ? (rt > 0 ? TimeSpan.FromMilliseconds(rt) : null)
-            : o.HttpClient.ResponseTimeout > 0 ? TimeSpan.FromMilliseconds(o.HttpClient.ResponseTimeout)
+        var responseTimeout = Duration(metadata, "response-timeout") is { } rt
+            ? (rt > TimeSpan.Zero ? rt : null)
+            : o.HttpClient.ResponseTimeout.Value > TimeSpan.Zero ? o.HttpClient.ResponseTimeout.Value
             : serviceId is not null && lb.ReadTimeoutFor(serviceId) is > 0 and var readTimeout ? TimeSpan.FromMilliseconds(readTimeout) : (TimeSpan?)null;
-        var connectTimeout = Millis(metadata, "connect-timeout") is { } ct and > 0 ? TimeSpan.FromMilliseconds(ct) : (TimeSpan?)null;
+        var connectTimeout = Duration(metadata, "connect-timeout") is { } ct && ct > TimeSpan.Zero ? ct : (TimeSpan?)null;
         var maxConcurrent = Millis(metadata, "max-concurrent-requests") is { } mc and > 0 ? (int)mc : (int?)null;
         var rule = metadata.TryGetValue("lb-rule", out var r) ? r : null;
         if (rule is not null && !LoadBalancerRuleFactory.IsKnown(rule))
@@ -106,7 +107,7 @@ internal sealed class RouteFactory(
             ConnectTimeout = connectTimeout,
             ResponseTimeout = responseTimeout,
             LoadBalancerRule = rule,
-            MaxAutoRetriesNextServer = Millis(metadata, "max-auto-retries-next-server") is { } m and >= 0 ? (int)m : lb.MaxAutoRetriesNextServer,
+            MaxAutoRetriesNextServer = Millis(metadata, "max-auto-retries-next-server") is { } m and >= 0 ? (int)m : Math.Max(0, lb.MaxAutoRetriesNextServer),
             RetryNonIdempotent = metadata.TryGetValue("retry-non-idempotent", out var rni) ? bool.Parse(rni) : lb.OkToRetryOnAllOperations,
             LogBodiesMaxBytes = LogBodiesMaxBytes(metadata),
             RequiredScopes = (metadata.TryGetValue("required-scopes", out var scopes) || metadata.TryGetValue("RequiredScopes", out scopes)
@@ -133,6 +134,17 @@ internal sealed class RouteFactory(
             throw new RouteDefinitionException($"metadata log-bodies-max-bytes '{max}' must be between 1 and 1048576");
         }
         return enabled ? (int)max : null;
+    }
+
+    // Spring reads these as a number of ms; a Spring Boot duration (5s, PT5S) is taken too, with the same meaning.
+    private static TimeSpan? Duration(Dictionary<string, string> metadata, string key)
+    {
+        if (!metadata.TryGetValue(key, out var text))
+        {
+            return null;
+        }
+        return SpringDuration.TryParse(text, out var d)
+            ? d.Value : throw new RouteDefinitionException($"metadata {key} '{text}' is not a duration: expected {SpringDuration.Expected}");
     }
 
     private static long? Millis(Dictionary<string, string> metadata, string key)

@@ -68,6 +68,10 @@ public sealed class ProductionConfigurationTests
         var lines = await LinesContainingAsync(server, "Auth:Clients is empty");
         var line = Assert.Single(lines);
         Assert.Contains("Auth:Clients:0:ClientId", line, StringComparison.Ordinal);
+        // The shared list of configuration warnings (ServiceDefaults' SettingsWarnings) shows it to operators too.
+        using var health = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/actuator/health"));
+        var warnings = health.RootElement.GetProperty("components").GetProperty("settings").GetProperty("details").GetProperty("warnings");
+        Assert.Contains(warnings.EnumerateArray(), w => w.GetString()!.StartsWith("Auth:Clients is empty", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -6,10 +6,11 @@ namespace Infrastructure.ServiceDefaults.Tests;
 public sealed class StartupFailureTests
 {
     [Theory]
-    [InlineData("Discovery.Server", "Eureka__Server__RenewalPercentThreshold", "2", "RenewalPercentThreshold")]
+    [InlineData("Discovery.Server", "Eureka__Server__EvictionIntervalTimerInMs", "0", "EvictionIntervalTimerInMs")]
     [InlineData("Gateway", "Gateway__Routes__0__Id", "broken", "Gateway:Routes:0:Uri is required")]
-    [InlineData("Gateway", "Gateway__HttpClient__ConnectTimeout", "0", "Gateway:HttpClient:ConnectTimeout")]
-    [InlineData("Gateway", "Gateway__LoadBalancer__Clients__order__ReadTimeout", "-1", "Gateway:LoadBalancer:Clients:order:ReadTimeout")]
+    [InlineData("Gateway", "Gateway__HttpClient__ConnectTimeout", "-1", "Gateway:HttpClient:ConnectTimeout")]
+    [InlineData("Gateway", "Gateway__HttpClient__ResponseTimeout", "5 parsecs", "Gateway:HttpClient:ResponseTimeout")]
+    [InlineData("Gateway", "Gateway__LoadBalancer__Clients__order__Rule", "RetryRule", "Gateway:LoadBalancer:Clients:*:Rule")]
     [InlineData("Config.Server", "ConfigServer__Native__DefaultLabel", " ", "DefaultLabel")]
     public async Task BadSetting_Production_OneReadableLineAndExitCode1(string project, string key, string value, string named)
     {

@@ -155,6 +155,23 @@ public sealed class GitBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task RefreshRateNegative_BehavesAsSpringsZero_FetchesOnEveryRequest_AndWarns()
+    {
+        using var f = Server(refreshRate: -5);
+        using var http = f.CreateClient();
+        await GetJsonAsync(http, "/catalog/default");
+        var sha = Commit(("catalog.yml", "page-size: 43\n"));
+
+        var after = await GetJsonAsync(http, "/catalog/default");
+
+        Assert.Equal(sha, after.GetProperty("version").GetString());
+        Assert.Equal("43", Value(after, "page-size"));
+        var health = await GetJsonAsync(http, "/actuator/health");
+        var warning = Assert.Single(health.GetProperty("components").GetProperty("settings").GetProperty("details").GetProperty("warnings").EnumerateArray());
+        Assert.StartsWith("ConfigServer:Git:RefreshRate=-5: read as 0", warning.GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Get_AfterNewCommit_FetchesNewVersionAndPublishesRefreshEvent()
     {
         using var f = Server();

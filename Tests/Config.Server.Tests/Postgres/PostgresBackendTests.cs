@@ -130,6 +130,28 @@ public sealed class PostgresBackendTests(PostgresDatabase db) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task Composite_SpringsJdbcType_ReadAsPostgres_WithAWarning()
+    {
+        await using (var writer = Server())
+        {
+            using var w = writer.CreateClient();
+            await PutAsync(w, "jdbcapp/default/master/color", "green");
+        }
+        await using var f = new ConfigServerFactory(new Dictionary<string, string?>
+        {
+            ["ConfigServer:Composite:0:Type"] = "jdbc",
+            ["ConfigServer:Composite:0:ConnectionString"] = db.ConnectionString,
+        });
+        using var http = f.CreateClient();
+
+        Assert.Contains("color: green\n", await http.GetStringAsync("/jdbcapp-default.properties"), StringComparison.Ordinal);
+        var health = JsonDocument.Parse(await http.GetStringAsync("/actuator/health")).RootElement.GetProperty("components");
+        Assert.Equal("composite(postgres)", health.GetProperty("configServer").GetProperty("details").GetProperty("backend").GetString());
+        var warning = Assert.Single(health.GetProperty("settings").GetProperty("details").GetProperty("warnings").EnumerateArray());
+        Assert.StartsWith("ConfigServer:Composite:0:Type=jdbc: read as postgres", warning.GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Composite_NativeThenPostgres_FirstBackendWins()
     {
         using var dir = new TempDir();

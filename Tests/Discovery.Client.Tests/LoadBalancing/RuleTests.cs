@@ -183,6 +183,19 @@ public sealed class RuleTests
         Assert.Equal(10, counts["svc-1"]);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void AvailabilityFiltering_ActiveConnectionsLimitZeroOrLess_NoLimit(int limit)
+    {
+        // Ribbon reads -1 as no limit; with 0 its filter skips every instance and it falls back to round robin.
+        var instances = Instances(2);
+        var stats = Stats(o => o.ActiveConnectionsLimit = limit);
+        stats.Get(instances[0]).IncrementActiveRequests();
+        Assert.True(stats.Get(instances[0]).IsAvailable());
+        Assert.True(stats.Get(instances[1]).IsAvailable());
+    }
+
     [Fact]
     public void AvailabilityFiltering_AllTripped_StillReturnsAnInstance()
     {

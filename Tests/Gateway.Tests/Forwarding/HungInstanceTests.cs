@@ -111,7 +111,7 @@ public sealed class HungInstanceTests
     }
 
     /// <summary>Accepts connections and reads nothing, answers nothing.</summary>
-    private sealed class HungListener : IDisposable
+    internal sealed class HungListener : IDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         private readonly List<Socket> _accepted = [];
