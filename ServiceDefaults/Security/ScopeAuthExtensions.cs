@@ -5,9 +5,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Infrastructure.Samples.Shared.Security;
+namespace Infrastructure.ServiceDefaults.Security;
 
-/// <summary>Bearer-token validation against Auth.Server and scope policies, shared by the sample services.</summary>
+/// <summary>Bearer-token validation against Auth.Server and scope policies, for resource servers (the samples, services built on the packages).</summary>
 public static class ScopeAuthExtensions
 {
     /// <summary>Policy name for a scope, e.g. <c>scope:catalog.read</c>.</summary>
