@@ -15,7 +15,7 @@
   build | test | lab | bench | soak | pack | publish
 
   pack     NuGet packages of Discovery.Client, Config.Client, ServiceDefaults and the `dotnet new infra-service`
-           template into artifacts/packages/ (version: VersionPrefix in Directory.Build.props; extra arguments go to
+           template into artifacts/packages/ (version: VersionPrefix and VersionSuffix in Directory.Build.props; extra arguments go to
            `dotnet pack`, e.g. -p:VersionSuffix=rc.1 -p:RepositoryUrl=https://...). See docs/packages.md.
   publish  Discovery.Server, Gateway, Config.Server and Auth.Server as self-contained folders (no .NET needed on the
            target) into artifacts/publish/<rid>/<server>/, for linux-x64, win-x64 and osx-arm64; extra arguments

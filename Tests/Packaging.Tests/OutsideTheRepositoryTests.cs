@@ -19,7 +19,7 @@ public sealed class OutsideTheRepositoryTests(PackedArtifacts packed, ITestOutpu
     private static readonly TimeSpan Eventually = TimeSpan.FromSeconds(45);
 
     [Fact]
-    public void Packages_EachLibraryAndTheTemplate_CarryIdVersionLicenseRepositoryReadmeAndDocs()
+    public async Task Packages_EachLibraryAndTheTemplate_CarryIdVersionLicenseRepositoryReadmeAndDocs()
     {
         output.WriteLine($"pack: {packed.PackTime.TotalSeconds:F0} s");
         foreach (var id in PackedArtifacts.LibraryIds)
@@ -37,6 +37,19 @@ public sealed class OutsideTheRepositoryTests(PackedArtifacts packed, ITestOutpu
             // The XML docs travel next to the assembly, so IntelliSense shows the summaries to a consumer.
             var dll = Assert.Single(zip.Entries, e => e.FullName.StartsWith("lib/net10.0/", StringComparison.Ordinal) && e.Name.EndsWith(".dll", StringComparison.Ordinal));
             Assert.NotNull(zip.GetEntry(dll.FullName[..^4] + ".xml"));
+        }
+
+        // `build.ps1 pack` gives no suffix: while a dependency is a prerelease, its default version must be one too, or
+        // NuGet refuses the pack (NU5104, an error here).
+        using (var serviceDefaults = ZipFile.OpenRead(packed.PackagePath("Infrastructure.ServiceDefaults")))
+        {
+            var prereleaseDependencies = Nuspec(serviceDefaults).Descendants().Where(e => e.Name.LocalName == "dependency")
+                .Select(e => (string?)e.Attribute("version") ?? "").Where(v => v.Contains('-', StringComparison.Ordinal)).ToList();
+            var defaultVersion = (await Cli(RepoPaths.Root, "msbuild", Path.Combine(RepoPaths.Root, "ServiceDefaults", "ServiceDefaults.csproj"),
+                "-getProperty:PackageVersion", "-p:Configuration=Release", "-nologo")).Trim();
+            output.WriteLine($"default version {defaultVersion}; prerelease dependencies: {string.Join(", ", prereleaseDependencies)}");
+            Assert.True(prereleaseDependencies.Count == 0 || defaultVersion.Contains('-', StringComparison.Ordinal),
+                $"the default version {defaultVersion} is stable but ServiceDefaults depends on {string.Join(", ", prereleaseDependencies)}");
         }
 
         using var template = ZipFile.OpenRead(packed.PackagePath(PackedArtifacts.TemplateId));

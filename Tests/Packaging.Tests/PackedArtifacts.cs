@@ -64,15 +64,31 @@ public sealed class PackedArtifacts : IAsyncLifetime
     /// <inheritdoc />
     public Task DisposeAsync()
     {
-        try
+        // This run's version is never asked for again: drop its copies from the global cache too, so runs do not pile up there.
+        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
+            ? custom
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var folders = LibraryIds.Append(TemplateId).Select(id => Path.Combine(cache, id.ToLowerInvariant(), Version.ToLowerInvariant()));
+        foreach (var folder in folders.Where(_ => Version.Length > 0).Append(Root))
         {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
+            try
+            {
+                if (Directory.Exists(folder))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+                // The id's folder too, when no other version is left in it.
+                if (Path.GetDirectoryName(folder) is { } id && id.StartsWith(cache, StringComparison.Ordinal) && Directory.Exists(id) && !Directory.EnumerateFileSystemEntries(id).Any())
+                {
+                    Directory.Delete(id);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
         }
         return Task.CompletedTask;
     }
