@@ -1,7 +1,7 @@
 #!/usr/bin/env pwsh
 <#
 .SYNOPSIS
-  Build, test, run the lab, or benchmark Infrastructure.
+  Build, test, run the lab, benchmark, pack or publish Infrastructure.
 
 .DESCRIPTION
   Runs on a machine that has only the .NET SDK:
@@ -12,12 +12,19 @@
   and stops them again.
 
 .PARAMETER Target
-  build | test | lab | bench | soak
+  build | test | lab | bench | soak | pack | publish
+
+  pack     NuGet packages of Discovery.Client, Config.Client, ServiceDefaults and the `dotnet new infra-service`
+           template into artifacts/packages/ (version: VersionPrefix and VersionSuffix in Directory.Build.props; extra arguments go to
+           `dotnet pack`, e.g. -p:VersionSuffix=rc.1 -p:RepositoryUrl=https://...). See docs/packages.md.
+  publish  Discovery.Server, Gateway, Config.Server and Auth.Server as self-contained folders (no .NET needed on the
+           target) into artifacts/publish/<rid>/<server>/, for linux-x64, win-x64 and osx-arm64; extra arguments
+           name the runtimes instead (`publish linux-x64`). See deploy/README.md.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'lab', 'bench', 'soak')]
+    [ValidateSet('build', 'test', 'lab', 'bench', 'soak', 'pack', 'publish')]
     [string] $Target = 'build',
 
     [string] $Configuration = 'Release',
@@ -208,10 +215,33 @@ function Invoke-Soak {
     Invoke-Native dotnet (@('run', '--project', (Join-Path $Root 'Benchmarks/Soak'), '-c', 'Release', '--') + $soakArgs)
 }
 
+# `pack [args]`: the libraries and the template package (Packages.slnf) into artifacts/packages/.
+function Invoke-Pack {
+    $out = Join-Path $Root 'artifacts/packages'
+    Invoke-Native dotnet (@('pack', (Join-Path $Root 'Packages.slnf'), '-c', $Configuration, '-nologo', '-o', $out) + $Rest)
+    Get-ChildItem $out -Filter '*.nupkg' | Sort-Object LastWriteTime -Descending | ForEach-Object { Write-Host $_.FullName -ForegroundColor Green }
+}
+
+# `publish [rid ...]`: every server self-contained, one folder per runtime and server, with its default settings files.
+function Invoke-Publish {
+    $servers = @('Discovery.Server', 'Gateway', 'Config.Server', 'Auth.Server')
+    $rids = if ($Rest.Count -gt 0) { $Rest } else { @('linux-x64', 'win-x64', 'osx-arm64') }
+    foreach ($rid in $rids) {
+        foreach ($server in $servers) {
+            $out = Join-Path $Root "artifacts/publish/$rid/$server"
+            Invoke-Native dotnet @('publish', (Join-Path $Root "$server/$server.csproj"), '-c', $Configuration, '-nologo',
+                '-r', $rid, '--self-contained', '-o', $out)
+            Write-Host "$server ($rid) -> $out" -ForegroundColor Green
+        }
+    }
+}
+
 switch ($Target) {
     'build' { Invoke-Build }
     'test' { Invoke-Test }
     'lab' { Invoke-Lab }
     'bench' { Invoke-Bench }
     'soak' { Invoke-Soak }
+    'pack' { Invoke-Pack }
+    'publish' { Invoke-Publish }
 }

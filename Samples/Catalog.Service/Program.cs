@@ -3,7 +3,7 @@ using Infrastructure.Config.Client;
 using Infrastructure.Discovery.Client;
 using Infrastructure.Samples.Catalog.Products;
 using Infrastructure.Samples.Shared.Chaos;
-using Infrastructure.Samples.Shared.Security;
+using Infrastructure.ServiceDefaults.Security;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);

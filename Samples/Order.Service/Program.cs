@@ -4,7 +4,7 @@ using Infrastructure.Discovery.Client;
 using Infrastructure.Samples.Order.Catalog;
 using Infrastructure.Samples.Order.Orders;
 using Infrastructure.Samples.Shared.Chaos;
-using Infrastructure.Samples.Shared.Security;
+using Infrastructure.ServiceDefaults.Security;
 using Infrastructure.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);

@@ -43,9 +43,59 @@ public sealed class ServerProcess : IAsyncDisposable
         var p = port ?? FreePort.Next();
         var baseUri = new Uri($"http://127.0.0.1:{p}/");
         var psi = StartInfo(projectFolder, baseUri.ToString().TrimEnd('/'), args, environment);
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + projectFolder);
+        return await LaunchAsync(psi, baseUri, readyPath, timeout);
+    }
+
+    /// <summary>
+    /// Starts a program that is not a project built in this repository — a published self-contained executable, or
+    /// <c>dotnet app.dll</c> of a project made outside it — with <c>--urls http://127.0.0.1:{port}</c> after
+    /// <paramref name="args"/>, in its own environment (no <c>ASPNETCORE_ENVIRONMENT</c> unless given), and waits as
+    /// <see cref="StartAsync"/> does.
+    /// </summary>
+    public static async Task<ServerProcess> StartProgramAsync(
+        string fileName,
+        string workingDirectory,
+        IEnumerable<string>? args = null,
+        IDictionary<string, string?>? environment = null,
+        int? port = null,
+        string readyPath = "/actuator/health",
+        TimeSpan? timeout = null)
+    {
+        var baseUri = new Uri($"http://127.0.0.1:{port ?? FreePort.Next()}/");
+        var psi = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (var a in args ?? [])
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.ArgumentList.Add("--urls");
+        psi.ArgumentList.Add(baseUri.ToString().TrimEnd('/'));
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
+        {
+            psi.Environment[k] = v;
+        }
+        return await LaunchAsync(psi, baseUri, readyPath, timeout);
+    }
+
+    private static async Task<ServerProcess> LaunchAsync(ProcessStartInfo psi, Uri baseUri, string readyPath, TimeSpan? timeout)
+    {
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + psi.FileName);
         var server = new ServerProcess(process, baseUri);
-        await server.WaitReadyAsync(readyPath, timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await server.WaitReadyAsync(readyPath, timeout ?? TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
         return server;
     }
 

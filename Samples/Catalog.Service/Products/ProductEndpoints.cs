@@ -1,5 +1,5 @@
 using System.Globalization;
-using Infrastructure.Samples.Shared.Security;
+using Infrastructure.ServiceDefaults.Security;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Samples.Catalog.Products;

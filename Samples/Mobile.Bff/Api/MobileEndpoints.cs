@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Infrastructure.Samples.Shared.Composition;
-using Infrastructure.Samples.Shared.Security;
 using Infrastructure.ServiceDefaults.Security;
 
 namespace Infrastructure.Samples.MobileBff.Api;

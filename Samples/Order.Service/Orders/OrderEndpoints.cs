@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Infrastructure.Samples.Order.Catalog;
-using Infrastructure.Samples.Shared.Security;
+using Infrastructure.ServiceDefaults.Security;
 
 namespace Infrastructure.Samples.Order.Orders;
 

@@ -1,14 +1,13 @@
 using System.Security.Claims;
-using Infrastructure.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Infrastructure.Samples.Shared.Security;
+namespace Infrastructure.ServiceDefaults.Security;
 
-/// <summary>Bearer-token validation against Auth.Server and scope policies, shared by the sample services.</summary>
+/// <summary>Bearer-token validation against Auth.Server and scope policies, for resource servers (the samples, services built on the packages).</summary>
 public static class ScopeAuthExtensions
 {
     /// <summary>Policy name for a scope, e.g. <c>scope:catalog.read</c>.</summary>
