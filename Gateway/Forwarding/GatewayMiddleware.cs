@@ -100,9 +100,21 @@ internal sealed partial class GatewayMiddleware(
                 return;
             }
         }
-        foreach (var transform in route.PathTransforms)
+        try
         {
-            transform.Apply(exchange);
+            foreach (var transform in route.PathTransforms)
+            {
+                transform.Apply(exchange);
+            }
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException ex)
+        {
+            // An operator's RewritePath pattern that backtracks catastrophically on this path: refuse the path (1 s
+            // spent, bounded by the pattern's timeout) instead of failing the server.
+            LogRewriteTimedOut(route.Id, ex.Pattern);
+            await GatewayErrors.WriteAsync(context, StatusCodes.Status400BadRequest,
+                $"the path could not be rewritten: route '{route.Id}' pattern took longer than {ex.MatchTimeout.TotalMilliseconds:0} ms on it");
+            return;
         }
         var aborted = context.RequestAborted;
         HttpResponseMessage response;
@@ -215,6 +227,9 @@ internal sealed partial class GatewayMiddleware(
     private static bool IsNameResolutionFailure(HttpRequestException ex) =>
         ex.HttpRequestError == HttpRequestError.NameResolutionError
         || ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.TryAgain or System.Net.Sockets.SocketError.NoData };
+
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Route {RouteId}: RewritePath pattern {Pattern} timed out on a request path; answered 400")]
+    private partial void LogRewriteTimedOut(string routeId, string pattern);
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Route {RouteId}: {Status} {Message}")]
     private partial void LogUpstreamFailure(string routeId, int status, string message);
