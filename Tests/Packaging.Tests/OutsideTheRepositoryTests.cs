@@ -158,7 +158,25 @@ public sealed class OutsideTheRepositoryTests(PackedArtifacts packed, ITestOutpu
         var repo = ConfigRepository("payments.yml", "greeting:\n  message: payments configured by Config.Server\n");
         await using var discovery = await StartDiscoveryAsync();
         await using var config = await StartConfigAsync(repo);
-        await using var authority = await FakeAuthority.StartAsync();
+        // The real Auth.Server, configured the IdentityServer4 way from environment variables, as an operator would add
+        // the new service: its API resource and scope, and a client allowed to call it (plus one for another API).
+        await using var auth = await ServerProcess.StartAsync("Auth.Server", environment: new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Auth__SigningKeys__Path"] = Path.Combine(packed.Root, "auth-keys"),
+            ["Auth__ApiScopes__0__Name"] = "payments.read",
+            ["Auth__ApiScopes__1__Name"] = "orders.read",
+            ["Auth__ApiResources__0__Name"] = "payments",
+            ["Auth__ApiResources__0__Scopes__0"] = "payments.read",
+            ["Auth__ApiResources__1__Name"] = "orders",
+            ["Auth__ApiResources__1__Scopes__0"] = "orders.read",
+            ["Auth__Clients__0__ClientId"] = "payments-caller",
+            // Outside Development a secret is stored as IdentityServer4's "secret".Sha256().
+            ["Auth__Clients__0__ClientSecrets__0__Value"] = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData("payments-caller-secret"u8)),
+            ["Auth__Clients__0__AllowedGrantTypes__0"] = "client_credentials",
+            ["Auth__Clients__0__AllowedScopes__0"] = "payments.read",
+            ["Auth__Clients__0__AllowedScopes__1"] = "orders.read",
+        });
         var app = Path.Combine(dir, "src", "Payments");
         await using var service = await ServerProcess.StartProgramAsync(
             "dotnet", app, [Path.Combine(app, "bin", "Release", "net10.0", "Payments.dll")], environment: new Dictionary<string, string?>
@@ -166,17 +184,17 @@ public sealed class OutsideTheRepositoryTests(PackedArtifacts packed, ITestOutpu
                 ["Spring__Cloud__Config__Uri"] = config.BaseUri.ToString(),
                 ["Spring__Cloud__Config__CacheDirectory"] = Path.Combine(packed.Root, "payments-config-cache"),
                 ["Eureka__Client__ServiceUrl"] = discovery.BaseUri + "eureka/",
-                ["Auth__Authority"] = authority.Issuer,
+                ["Auth__Authority"] = auth.BaseUri.ToString().TrimEnd('/'),
             });
         using var http = new HttpClient { BaseAddress = service.BaseUri, Timeout = TimeSpan.FromSeconds(10) };
+        using var authHttp = new HttpClient { BaseAddress = auth.BaseUri, Timeout = TimeSpan.FromSeconds(10) };
 
         Assert.Equal("UP", await RegisteredStatusAsync(discovery, "PAYMENTS"));
         var greeting = new Uri("/api/greeting", UriKind.Relative);
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(greeting)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(http, greeting, authority.Token("other.read", "payments"))).StatusCode);
         // Auth.Server's aud is the API resource: a token for another API is refused whatever its scope.
-        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, greeting, authority.Token("payments.read", "orders"))).StatusCode);
-        using var ok = await SendAsync(http, greeting, authority.Token("payments.read", "payments"));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(http, greeting, await TokenAsync(authHttp, "orders.read"))).StatusCode);
+        using var ok = await SendAsync(http, greeting, await TokenAsync(authHttp, "payments.read"));
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         using var body = JsonDocument.Parse(await ok.Content.ReadAsStringAsync());
         Assert.Equal("payments configured by Config.Server", body.RootElement.GetProperty("message").GetString());
@@ -279,6 +297,21 @@ public sealed class OutsideTheRepositoryTests(PackedArtifacts packed, ITestOutpu
             var instance = doc.RootElement.GetProperty("application").GetProperty("instance");
             return (instance.ValueKind == JsonValueKind.Array ? instance[0] : instance).GetProperty("status").GetString();
         }, s => s == "UP");
+    }
+
+    // A client_credentials token from the real Auth.Server.
+    private static async Task<string> TokenAsync(HttpClient auth, string scope)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("connect/token", UriKind.Relative))
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = scope }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("payments-caller:payments-caller-secret"u8.ToArray()));
+        using var r = await auth.SendAsync(request);
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.IsSuccessStatusCode, $"token for {scope}: {(int)r.StatusCode} {text}");
+        using var body = JsonDocument.Parse(text);
+        return body.RootElement.GetProperty("access_token").GetString()!;
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, Uri path, string token)
