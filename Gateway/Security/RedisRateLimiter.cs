@@ -31,6 +31,8 @@ internal sealed class RedisRateLimiter(string configuration) : IRateLimiter, IAs
         return { allowed, math.floor(tokens) }
         """;
 
+    private static readonly TimeSpan FirstConnectWait = TimeSpan.FromSeconds(1);
+
     private readonly Lock _gate = new();
     private Task<ConnectionMultiplexer>? _connection;
 
@@ -63,7 +65,9 @@ internal sealed class RedisRateLimiter(string configuration) : IRateLimiter, IAs
     {
         try
         {
-            var db = (await ConnectionAsync().ConfigureAwait(false)).GetDatabase();
+            // A Redis that is down at the first request makes the connect wait its whole connectTimeout (5 s by default):
+            // requests fail open after a short wait instead, while the connect goes on for the next ones.
+            var db = (await ConnectionAsync().WaitAsync(FirstConnectWait, cancellationToken).ConfigureAwait(false)).GetDatabase();
             // The hash tag keeps both keys of a bucket in one cluster slot.
             var id = $"request_rate_limiter.{{{routeId}.{key}}}";
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(Script,
