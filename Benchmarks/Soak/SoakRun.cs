@@ -58,7 +58,7 @@ internal static class SoakRun
 
             log.WriteLine($"soak: {options.Duration.TotalMinutes:0.##} min at {options.Rate:0.##} req/s; login every {options.LoginEvery.TotalSeconds:0.#} s, refresh every {options.RefreshEvery.TotalSeconds:0.#} s, churn every {options.ChurnEvery.TotalSeconds:0.#} s; samples every {options.SampleEvery.TotalSeconds:0.#} s");
             var clock = Stopwatch.StartNew();
-            sampler.LoadStarted = DateTimeOffset.UtcNow;
+            started = sampler.LoadStarted = DateTimeOffset.UtcNow;
             logs.Start();
             var end = Stopwatch.GetTimestamp() + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
             await sampler.SampleAllAsync(0);
