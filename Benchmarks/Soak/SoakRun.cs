@@ -17,6 +17,7 @@ internal static class SoakRun
         var command = options.Attach ? "(attached to a running lab)" : "lab " + string.Join(' ', labArgs);
         LabProcess? lab = null;
         var tally = new Tally();
+        var logs = new LogWatch();
         var failures = new List<string>();
         var series = new List<ProcessSeries>();
         var started = DateTimeOffset.UtcNow;
@@ -28,9 +29,9 @@ internal static class SoakRun
             {
                 log.WriteLine($"soak: starting the lab: {string.Join(' ', labArgs)}");
                 // The lab relays every process's request log; keep only a tail for error reports.
-                lab = await LabProcess.StartAsync(labArgs, options.ReadyTimeout, keepLines: 400);
+                lab = await LabProcess.StartAsync(labArgs, options.ReadyTimeout, keepLines: 400, onLine: logs.Line);
                 log.WriteLine($"soak: lab ready (pid {lab.Pid})");
-                series.Add(new ProcessSeries("lab", lab.Pid));
+                series.Add(new ProcessSeries("lab", "lab", lab.Pid));
             }
             foreach (var instance in plan.Instances)
             {
@@ -39,7 +40,8 @@ internal static class SoakRun
                 {
                     throw new InvalidOperationException($"{pids.Count} processes run with --urls {instance.BaseUri} (expected 1 for {instance.Label})");
                 }
-                series.Add(new ProcessSeries(instance.Label, pids[0]));
+                // Every lab server maps ServiceDefaults' /actuator/prometheus, open to anyone (read-only metrics).
+                series.Add(new ProcessSeries(instance.Label, instance.Component.Name, pids[0], new Uri(instance.BaseUri, "actuator/prometheus")));
             }
             log.WriteLine("soak: sampling " + string.Join(", ", series.Select(s => $"{s.Name} (pid {s.Pid})")));
 
@@ -51,21 +53,26 @@ internal static class SoakRun
                 plan.Has("web-bff") ? plan.UrlOf("web-bff") : null);
             using var traffic = new Traffic(options, urls, tally);
             await traffic.WarmUpAsync(ct);
+            using var csv = options.CsvPath is null ? null : new SampleCsv(options.CsvPath);
+            using var sampler = new Sampler(series, tally, traffic, csv);
 
             log.WriteLine($"soak: {options.Duration.TotalMinutes:0.##} min at {options.Rate:0.##} req/s; login every {options.LoginEvery.TotalSeconds:0.#} s, refresh every {options.RefreshEvery.TotalSeconds:0.#} s, churn every {options.ChurnEvery.TotalSeconds:0.#} s; samples every {options.SampleEvery.TotalSeconds:0.#} s");
             var clock = Stopwatch.StartNew();
+            started = sampler.LoadStarted = DateTimeOffset.UtcNow;
+            logs.Start();
             var end = Stopwatch.GetTimestamp() + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
-            SampleAll(series, 0, tally);
+            await sampler.SampleAllAsync(0);
             using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var sampling = SampleLoopAsync(series, options, clock, tally, log, stopSampling.Token);
+            var sampling = SampleLoopAsync(sampler, options, clock, tally, log, stopSampling.Token);
             await traffic.RunAsync(end, ct);
             await stopSampling.CancelAsync();
             await sampling;
             loadTime = clock.Elapsed;
-            SampleAll(series, loadTime.TotalMinutes, tally);
+            await sampler.SampleAllAsync(loadTime.TotalMinutes);
+            logs.Stop();
             maxLagMs = traffic.MaxLagMs;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or FileNotFoundException)
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
             failures.Add("setup: " + ex.Message);
         }
@@ -73,10 +80,13 @@ internal static class SoakRun
         {
             if (lab is not null)
             {
-                await lab.SignalAsync("INT");
+                logs.Stop();
+                // SIGTERM, which the lab handles as Ctrl+C: a shell starts a background job with SIGINT ignored, and .NET
+                // leaves an ignored SIGINT ignored, so a harness run with `&` or nohup could not stop its lab with SIGINT.
+                await lab.SignalAsync("TERM");
                 if (!await lab.WaitForExitAsync(TimeSpan.FromSeconds(90)))
                 {
-                    failures.Add("the lab did not stop within 90 s of SIGINT");
+                    failures.Add("the lab did not stop within 90 s of SIGTERM");
                 }
                 else if (lab.ExitCode != 0)
                 {
@@ -86,10 +96,10 @@ internal static class SoakRun
                 await lab.DisposeAsync();
             }
         }
-        return new SoakResult(options, command, started, loadTime, maxLagMs, tally, series, failures);
+        return new SoakResult(options, command, started, loadTime, maxLagMs, tally, series, failures, logs);
     }
 
-    private static async Task SampleLoopAsync(List<ProcessSeries> series, SoakOptions options, Stopwatch clock, Tally tally, TextWriter log, CancellationToken ct)
+    private static async Task SampleLoopAsync(Sampler sampler, SoakOptions options, Stopwatch clock, Tally tally, TextWriter log, CancellationToken ct)
     {
         var next = options.SampleEvery;
         while (!ct.IsCancellationRequested)
@@ -100,22 +110,12 @@ internal static class SoakRun
                 try { await Task.Delay(wait, ct); }
                 catch (OperationCanceledException) { return; }
             }
-            SampleAll(series, clock.Elapsed.TotalMinutes, tally);
-            var rss = series.Sum(s => s.Samples.Count > 0 ? s.Samples[^1].RssKb : 0) / 1024.0;
+            var round = await sampler.SampleAllAsync(clock.Elapsed.TotalMinutes);
+            var rss = round.Sum(s => s.Sample.RssKb) / 1024.0;
+            var heap = round.Where(s => s.Sample.HeapAfterGcBytes >= 0).Sum(s => s.Sample.HeapAfterGcBytes) / 1048576.0;
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"soak: {clock.Elapsed:hh\\:mm\\:ss}  requests {tally.TotalSent:N0}  errors {tally.TotalErrors:N0}  lab RSS {rss:0} MB"));
+                $"soak: {clock.Elapsed:hh\\:mm\\:ss}  requests {tally.TotalSent:N0}  errors {tally.TotalErrors:N0}  lab RSS {rss:0} MB  heaps after GC {heap:0} MB"));
             next += options.SampleEvery;
-        }
-    }
-
-    private static void SampleAll(List<ProcessSeries> series, double minute, Tally tally)
-    {
-        foreach (var s in series)
-        {
-            if (!s.Exited && !s.Sample(minute))
-            {
-                tally.Error($"process exited: {s.Name} (pid {s.Pid})");
-            }
         }
     }
 

@@ -29,6 +29,7 @@ internal sealed partial class Traffic(SoakOptions options, LabUrls urls, Tally t
     { Timeout = TimeSpan.FromSeconds(30) };
 
     private volatile string? _token;
+    private long _warmUpOrders;
     private long _inFlight;
     private long _maxLagTicks;
 
@@ -36,6 +37,9 @@ internal sealed partial class Traffic(SoakOptions options, LabUrls urls, Tally t
     public double MaxLagMs => Interlocked.Read(ref _maxLagTicks) * 1000.0 / Stopwatch.Frequency;
 
     public bool DrivesRate => urls is { Auth: not null, Gateway: not null };
+
+    /// <summary>Orders placed so far (answered 201), warm-up included: Order.Service keeps each in memory.</summary>
+    public long OrdersPlaced => Interlocked.Read(ref _warmUpOrders) + (tally.Requests.TryGetValue("order POST", out var s) ? s.Ok : 0);
 
     /// <summary>Before the clock starts: a token, and one catalog GET and one order POST answered through the gateway (not counted).</summary>
     public async Task WarmUpAsync(CancellationToken ct)
@@ -50,6 +54,7 @@ internal sealed partial class Traffic(SoakOptions options, LabUrls urls, Tally t
                 _token = await TokenAsync(ct);
                 using var catalog = await SendAsync(CatalogRequest(), ct);
                 using var order = await SendAsync(OrderRequest(0), ct);
+                if (order.StatusCode == HttpStatusCode.Created) { Interlocked.Increment(ref _warmUpOrders); }
                 if (catalog.StatusCode == HttpStatusCode.OK && order.StatusCode == HttpStatusCode.Created) { return; }
                 last = $"catalog {(int)catalog.StatusCode}, order {(int)order.StatusCode}";
             }
@@ -80,11 +85,10 @@ internal sealed partial class Traffic(SoakOptions options, LabUrls urls, Tally t
 
     private async Task RateLoopAsync(long end, CancellationToken ct)
     {
-        var ticksPerRequest = Stopwatch.Frequency / options.Rate;
         var t0 = Stopwatch.GetTimestamp();
         for (long k = 0; !ct.IsCancellationRequested; k++)
         {
-            var due = t0 + (long)(k * ticksPerRequest);
+            var due = t0 + (long)(DueSeconds(k, options.Rate, options.RampUp.TotalSeconds) * Stopwatch.Frequency);
             if (due >= end) { break; }
             var wait = due - Stopwatch.GetTimestamp();
             if (wait > 0)
@@ -108,6 +112,15 @@ internal sealed partial class Traffic(SoakOptions options, LabUrls urls, Tally t
             }, CancellationToken.None);
         }
     }
+
+    /// <summary>
+    /// When request <paramref name="k"/> is due, in seconds from the start: the rate rises linearly from 0 to
+    /// <paramref name="rate"/> over <paramref name="ramp"/> seconds (rate·t²/2·ramp requests by t), then holds.
+    /// </summary>
+    internal static double DueSeconds(long k, double rate, double ramp) =>
+        ramp <= 0 ? k / rate
+        : k < rate * ramp / 2 ? Math.Sqrt(2 * ramp * k / rate)
+        : k / rate + ramp / 2;
 
     private Task OneAsync(long slot) => (slot % 3) switch
     {

@@ -10,12 +10,14 @@ public sealed class LabProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly int _keepLines;
+    private readonly Action<string>? _onLine;
     private volatile bool _ready;
 
-    private LabProcess(Process process, int keepLines)
+    private LabProcess(Process process, int keepLines, Action<string>? onLine)
     {
         _process = process;
         _keepLines = keepLines;
+        _onLine = onLine;
         process.OutputDataReceived += (_, e) => Keep(e.Data);
         process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
@@ -25,6 +27,7 @@ public sealed class LabProcess : IAsyncDisposable
     private void Keep(string? line)
     {
         if (line is null) { return; }
+        _onLine?.Invoke(line);
         _lines.Enqueue(line);
         while (_keepLines > 0 && _lines.Count > _keepLines) { _lines.TryDequeue(out _); }
         if (line.Contains("Lab ready", StringComparison.Ordinal)) { _ready = true; }
@@ -46,7 +49,8 @@ public sealed class LabProcess : IAsyncDisposable
     /// <param name="args">The lab's arguments.</param>
     /// <param name="timeout">How long to wait for the lab to be ready.</param>
     /// <param name="keepLines">Keep only the last this many lines of output (0: all), for labs that run long under load.</param>
-    public static async Task<LabProcess> StartAsync(IEnumerable<string> args, TimeSpan timeout, int keepLines = 0)
+    /// <param name="onLine">Sees every line as it comes (even those not kept); called on the output reader's thread.</param>
+    public static async Task<LabProcess> StartAsync(IEnumerable<string> args, TimeSpan timeout, int keepLines = 0, Action<string>? onLine = null)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -58,7 +62,7 @@ public sealed class LabProcess : IAsyncDisposable
         psi.ArgumentList.Add(RepoPaths.ProjectDll(Path.Combine("Samples", "Lab"), "Lab"));
         psi.ArgumentList.Add("--no-color");
         foreach (var a in args) { psi.ArgumentList.Add(a); }
-        var lab = new LabProcess(Process.Start(psi)!, keepLines);
+        var lab = new LabProcess(Process.Start(psi)!, keepLines, onLine);
         var sw = Stopwatch.StartNew();
         while (!lab._ready)
         {
