@@ -41,10 +41,7 @@ public sealed class ProtectedEndpointWalkTests(ProtectedEndpointWalkTests.Fixtur
         ("POST", "/account/login"),       // antiforgery token, then the user's password
         ("POST", "/account/consent"),     // antiforgery token and a signed-in user
         ("POST", "/account/logout"),      // antiforgery token
-        (EndpointWalk.AnyMethod, "/actuator/health"),
-        (EndpointWalk.AnyMethod, "/actuator/health/liveness"),
-        (EndpointWalk.AnyMethod, "/actuator/health/readiness"),
-        (EndpointWalk.AnyMethod, "/actuator/prometheus"),
+        .. EndpointWalk.ReadOnlyActuator,
     ];
 
     public static TheoryData<string, string> Rows()

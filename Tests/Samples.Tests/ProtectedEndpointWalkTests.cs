@@ -52,10 +52,7 @@ public sealed class ProtectedEndpointWalkTests(ProtectedEndpointWalkTests.Fixtur
         ("POST", "/bff/logout"),
         ("POST", "/api/orders"),
         // Read-only health and metrics.
-        (EndpointWalk.AnyMethod, "/actuator/health"),
-        (EndpointWalk.AnyMethod, "/actuator/health/liveness"),
-        (EndpointWalk.AnyMethod, "/actuator/health/readiness"),
-        (EndpointWalk.AnyMethod, "/actuator/prometheus"),
+        .. EndpointWalk.ReadOnlyActuator,
     ];
 
     public static TheoryData<string, string, string, string> Rows()

@@ -12,6 +12,18 @@ public static class EndpointWalk
 
     private static readonly string[] Writes = ["POST", "PUT", "DELETE", "PATCH"];
 
+    /// <summary>
+    /// Mapped for every method yet open on purpose in every server: read-only health and metrics, which say nothing a
+    /// caller could use to change anything (ServiceDefaults' <c>MapDefaultEndpoints</c>).
+    /// </summary>
+    public static IReadOnlyList<(string Method, string Route)> ReadOnlyActuator { get; } =
+    [
+        (AnyMethod, "/actuator/health"),
+        (AnyMethod, "/actuator/health/liveness"),
+        (AnyMethod, "/actuator/health/readiness"),
+        (AnyMethod, "/actuator/prometheus"),
+    ];
+
     /// <summary>Every (method, route pattern) the application maps: one row per method, <see cref="AnyMethod"/> when unrestricted.</summary>
     public static IReadOnlyList<(string Method, string Route)> Endpoints(IServiceProvider services)
     {

@@ -50,10 +50,7 @@ public sealed class ProtectedEndpointWalkTests(ProtectedEndpointWalkTests.Fixtur
     /// <summary>Mapped for every method yet open on purpose: read-only health and metrics (Spring's config server leaves health open too).</summary>
     private static readonly (string Method, string Route)[] Open =
     [
-        (EndpointWalk.AnyMethod, "/actuator/health"),
-        (EndpointWalk.AnyMethod, "/actuator/health/liveness"),
-        (EndpointWalk.AnyMethod, "/actuator/health/readiness"),
-        (EndpointWalk.AnyMethod, "/actuator/prometheus"),
+        .. EndpointWalk.ReadOnlyActuator,
     ];
 
     public static TheoryData<string, string, string, bool> Rows()

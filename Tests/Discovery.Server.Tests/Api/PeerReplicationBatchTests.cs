@@ -6,23 +6,8 @@ using static Infrastructure.Discovery.Server.Tests.TestInstances;
 
 namespace Infrastructure.Discovery.Server.Tests.Api;
 
-public sealed class PeerReplicationBatchTests : IAsyncLifetime
+public sealed class PeerReplicationBatchTests : InProcessRegistryTest
 {
-    private readonly EurekaServerFactory _factory = new();
-    private HttpClient _http = null!;
-
-    public Task InitializeAsync()
-    {
-        _http = _factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _factory.DisposeAsync();
-    }
-
     [Fact]
     public async Task Batch_RegisterHeartbeatStatusCancel_AppliedInOrderWithPerItemStatus()
     {
@@ -39,13 +24,13 @@ public sealed class PeerReplicationBatchTests : IAsyncLifetime
             },
         };
         using var content = new StringContent(batch.ToJsonString(), Encoding.UTF8, "application/json");
-        var response = await _http.PostAsync("/eureka/peerreplication/batch/", content);
+        var response = await Http.PostAsync("/eureka/peerreplication/batch/", content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var codes = doc.RootElement.GetProperty("responseList").EnumerateArray().Select(r => r.GetProperty("statusCode").GetInt32());
         Assert.Equal([200, 200, 404, 200, 404], codes);
-        using var registered = await GetJsonAsync(_http, "/eureka/apps/BATCHED/b1:batched:80");
+        using var registered = await GetJsonAsync(Http, "/eureka/apps/BATCHED/b1:batched:80");
         Assert.Equal("OUT_OF_SERVICE", registered.RootElement.GetProperty("instance").GetProperty("status").GetString());
     }
 
@@ -53,10 +38,10 @@ public sealed class PeerReplicationBatchTests : IAsyncLifetime
     public async Task Batch_Malformed_400AndNothingChanged()
     {
         using var content = new StringContent("{\"replicationList\": 5}", Encoding.UTF8, "application/json");
-        var response = await _http.PostAsync("/eureka/v2/peerreplication/batch", content);
+        var response = await Http.PostAsync("/eureka/v2/peerreplication/batch", content);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        using var apps = await GetJsonAsync(_http, "/eureka/apps");
+        using var apps = await GetJsonAsync(Http, "/eureka/apps");
         Assert.Equal(0, apps.RootElement.GetProperty("applications").GetProperty("application").GetArrayLength());
     }
 }

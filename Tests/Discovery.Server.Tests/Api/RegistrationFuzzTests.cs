@@ -11,7 +11,7 @@ namespace Infrastructure.Discovery.Server.Tests.Api;
 /// Mutated registration and batch bodies (deterministic seed, bounded count): the server never answers 5xx and the
 /// registry stays renderable in both formats whatever was accepted.
 /// </summary>
-public sealed class RegistrationFuzzTests : IAsyncLifetime
+public sealed class RegistrationFuzzTests : InProcessRegistryTest
 {
     private const int Seed = 12_061;
     private const int VariantsPerFormat = 300;
@@ -26,20 +26,6 @@ public sealed class RegistrationFuzzTests : IAsyncLifetime
 
     private static readonly byte[][] RawBytes = [[0xFF], [0xC3], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC0, 0x80], [0x00], [0xEF, 0xBB, 0xBF]];
 
-    private readonly EurekaServerFactory _factory = new();
-    private HttpClient _http = null!;
-
-    public Task InitializeAsync()
-    {
-        _http = _factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _factory.DisposeAsync();
-    }
 
     [Fact]
     public async Task MutatedBodies_NeverAnswer5xx_AndRegistryStillRendersInJsonAndXml()
@@ -75,10 +61,10 @@ public sealed class RegistrationFuzzTests : IAsyncLifetime
         Assert.True(accepted > 20, $"only {accepted} mutated registrations were accepted");
         foreach (var path in (string[])["/eureka/apps", "/eureka/apps/delta", "/eureka/apps/FUZZ"])
         {
-            using var json = await GetJsonAsync(_http, path);
+            using var json = await GetJsonAsync(Http, path);
             using var request = new HttpRequestMessage(HttpMethod.Get, path);
             request.Headers.Accept.ParseAdd("application/xml");
-            using var xml = await _http.SendAsync(request);
+            using var xml = await Http.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, xml.StatusCode);
             Assert.NotNull(XDocument.Parse(await xml.Content.ReadAsStringAsync()).Root);
         }
@@ -90,7 +76,7 @@ public sealed class RegistrationFuzzTests : IAsyncLifetime
     {
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-        using var response = await _http.PostAsync(path, content);
+        using var response = await Http.PostAsync(path, content);
         return response.StatusCode;
     }
 

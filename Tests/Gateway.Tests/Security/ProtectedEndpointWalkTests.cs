@@ -34,10 +34,7 @@ public sealed class ProtectedEndpointWalkTests(ProtectedEndpointWalkTests.Fixtur
     /// <summary>Mapped for every method yet open on purpose: read-only health and metrics, which say nothing a caller could use to change anything.</summary>
     private static readonly (string Method, string Route)[] Open =
     [
-        (EndpointWalk.AnyMethod, "/actuator/health"),
-        (EndpointWalk.AnyMethod, "/actuator/health/liveness"),
-        (EndpointWalk.AnyMethod, "/actuator/health/readiness"),
-        (EndpointWalk.AnyMethod, "/actuator/prometheus"),
+        .. EndpointWalk.ReadOnlyActuator,
     ];
 
     public static TheoryData<string, string> Rows()
