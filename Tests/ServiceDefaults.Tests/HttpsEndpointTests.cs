@@ -36,11 +36,30 @@ public sealed class HttpsEndpointTests : IDisposable
         };
         using var client = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{https}/"), Timeout = TimeSpan.FromSeconds(30) };
 
-        using var response = await client.GetAsync("/actuator/health");
+        using var response = await GetOnceBoundAsync(client, "/actuator/health");
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal("UP", doc.RootElement.GetProperty("status").GetString());
         Assert.DoesNotContain("pfx-pass", server.Output, StringComparison.Ordinal);
+    }
+
+    // Kestrel binds its endpoints one after the other and serves each as soon as it is bound, so the HTTP endpoint the
+    // readiness probe used can answer while the HTTPS one (loading its certificate) is not bound yet.
+    private static async Task<HttpResponseMessage> GetOnceBoundAsync(HttpClient client, string path)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return await client.GetAsync(path);
+            }
+            catch (HttpRequestException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }
+                && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
     }
 
     private static X509Certificate2 SelfSigned()
