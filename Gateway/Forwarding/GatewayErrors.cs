@@ -37,6 +37,13 @@ internal sealed class ClientRequestBodyException(IOException inner)
     public int StatusCode { get; } = inner is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
 }
 
-/// <summary>The upstream's response body broke off (connection reset or closed before its end) while it was being copied to the client.</summary>
-internal sealed class UpstreamResponseBodyException(IOException inner)
-    : IOException("upstream response body broke off: " + inner.Message, inner);
+/// <summary>
+/// The upstream's response body broke off (connection reset or closed before its end) or stalled past the response
+/// timeout while it was being copied to the client.
+/// </summary>
+internal sealed class UpstreamResponseBodyException(IOException inner, bool timedOut = false)
+    : IOException((timedOut ? "upstream response body stalled: " : "upstream response body broke off: ") + inner.Message, inner)
+{
+    /// <summary>504 for a body that stalled past the response timeout, 502 for one that broke off.</summary>
+    public int StatusCode { get; } = timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway;
+}

@@ -151,6 +151,13 @@ internal sealed partial class GatewayMiddleware(
             {
                 await forwarder.CopyResponseAsync(exchange, response, aborted);
             }
+            catch (UpstreamResponseBodyException ex) when (!context.Response.HasStarted)
+            {
+                // Nothing reached the client yet: it gets the protocol's error instead of a connection cut short.
+                LogResponseCopyFailed(route.Id, ex.Message);
+                context.Response.Clear();
+                await GatewayErrors.WriteAsync(context, ex.StatusCode, ex.Message);
+            }
             catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
             {
                 LogResponseCopyFailed(route.Id, ex.Message);

@@ -322,12 +322,20 @@ internal sealed partial class HttpForwarder(
 
     /// <summary>
     /// Streams the upstream body to the client, telling the two sides' failures apart: the upstream breaking off
-    /// (reset or closed mid-body) is the instance's failure, counted by the load balancer, and becomes an
-    /// <see cref="UpstreamResponseBodyException"/>; the client going away is not.
+    /// (reset or closed mid-body) or going silent for longer than the route's response timeout between two reads is
+    /// the instance's failure, counted by the load balancer, and becomes an <see cref="UpstreamResponseBodyException"/>;
+    /// the client going away is not.
     /// </summary>
+    /// <remarks>
+    /// The response timeout bounds each read, as Reactor Netty's <c>responseTimeout</c> (Spring's
+    /// <c>httpclient.response-timeout</c>) and Ribbon's <c>ReadTimeout</c> (a socket read timeout) do: an instance that
+    /// sent its headers and then froze would otherwise hold the request for as long as the client waits.
+    /// </remarks>
     private async Task CopyBodyAsync(GatewayExchange exchange, Stream upstream, Stream client, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BodyBufferSize);
+        var timeout = exchange.Route.ResponseTimeout;
+        using var idle = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             while (true)
@@ -335,16 +343,31 @@ internal sealed partial class HttpForwarder(
                 int read;
                 try
                 {
-                    read = await upstream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    if (idle is null)
+                    {
+                        read = await upstream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        idle.CancelAfter(timeout!.Value);
+                        read = await upstream.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
+                        if (!idle.TryReset())
+                        {
+                            // The timer fired as the read completed: the read won, but the token cannot be used again.
+                            throw new OperationCanceledException(idle.Token);
+                        }
+                    }
                 }
                 catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    // Set for lb:// routes only: a static URI has no load-balancer stats.
-                    if (exchange.Instance is { } instance)
-                    {
-                        loadBalancer.Stats.Get(instance).RecordResponseBroken();
-                    }
+                    RecordBodyFailure(exchange);
                     throw new UpstreamResponseBodyException(ex);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    RecordBodyFailure(exchange);
+                    throw new UpstreamResponseBodyException(new IOException(string.Create(CultureInfo.InvariantCulture,
+                        $"no body bytes within {timeout!.Value.TotalMilliseconds} ms")), timedOut: true);
                 }
                 if (read == 0)
                 {
@@ -356,6 +379,16 @@ internal sealed partial class HttpForwarder(
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void RecordBodyFailure(GatewayExchange exchange)
+    {
+        // Set for lb:// routes only: a static URI has no load-balancer stats. The headers had reset the instance's
+        // failure streak; a body that breaks off or stalls carries it on, so an instance that keeps doing it trips.
+        if (exchange.Instance is { } instance)
+        {
+            loadBalancer.Stats.Get(instance).RecordResponseBroken();
         }
     }
 

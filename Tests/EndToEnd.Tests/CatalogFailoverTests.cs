@@ -10,7 +10,9 @@ namespace Infrastructure.EndToEnd.Tests;
 /// never answers) while the gateway is under load: idempotent calls see no error — refused and reset connections are
 /// retried on the other instance at once, a hung one after one read timeout, and the load balancer stops choosing it
 /// until the registry drops it. (SIGKILL is not asserted: a response whose body is streaming at that instant cannot be
-/// replayed by a streaming proxy.)
+/// replayed by a streaming proxy. For the same reason a response the frozen instance had begun before SIGSTOP — headers
+/// and part of a chunked body out, its last chunk not — ends broken off after one read timeout: allowed for requests
+/// sent before the freeze, never for one sent after it, and never a hang.)
 /// </summary>
 public sealed class CatalogFailoverTests
 {
@@ -38,14 +40,24 @@ public sealed class CatalogFailoverTests
         var url = $"http://127.0.0.1:{gateway}/catalog/api/products";
         var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
         using var stop = new CancellationTokenSource();
+        var brokenSentAt = new System.Collections.Concurrent.ConcurrentBag<long>();
         async Task Load()
         {
             while (!stop.IsCancellationRequested)
             {
                 using var m = new HttpRequestMessage(HttpMethod.Get, url);
                 m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                using var r = await http.SendAsync(m);
-                statuses.Add(r.StatusCode);
+                var sentAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                try
+                {
+                    using var r = await http.SendAsync(m);
+                    statuses.Add(r.StatusCode);
+                }
+                catch (HttpRequestException)
+                {
+                    // A response broken off mid-body (a client timeout is a TaskCanceledException, and fails the test).
+                    brokenSentAt.Add(sentAt);
+                }
             }
         }
         var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(Load)).ToArray();
@@ -57,6 +69,8 @@ public sealed class CatalogFailoverTests
             await kill.WaitForExitAsync();
         }
         var atKill = statuses.Count;
+        // The signal has been delivered once kill has exited: nothing sent from here on may meet a begun response.
+        var frozenAt = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             // Keep the load on across the whole time the registry still lists the dead instance (15 s lease in the lab).
@@ -78,6 +92,10 @@ public sealed class CatalogFailoverTests
         Assert.True(statuses.Count > atKill + 200);
         var errors = statuses.Where(s => s != HttpStatusCode.OK).GroupBy(s => s).Select(g => $"{g.Key}×{g.Count()}").ToList();
         Assert.True(errors.Count == 0, "client-visible errors: " + string.Join(", ", errors));
+        // Only a response the instance had begun before the signal may break off: at most one per load worker.
+        Assert.True(signal == "STOP" || brokenSentAt.IsEmpty, $"{brokenSentAt.Count} responses broken off after SIGTERM");
+        Assert.True(brokenSentAt.Count <= workers.Length, $"{brokenSentAt.Count} responses broken off");
+        Assert.All(brokenSentAt, sentAt => Assert.True(sentAt < frozenAt, "a request sent after the freeze was broken off"));
 
         await lab.SignalAsync("INT");
         Assert.True(await lab.WaitForExitAsync(TimeSpan.FromSeconds(60)));

@@ -107,6 +107,64 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task UpstreamStallsMidBody_ResponseTimeoutBoundsEachRead_ClientSeesTheResponseAborted_InstanceCounted()
+    {
+        // Headers and a first chunk, then silence with the connection open: a process frozen (SIGSTOP) before its last chunk.
+        await using var stalled = MisbehavingUpstream.ResetMidBody(MisbehavingUpstream.ChunkedHeadAndPartialBody);
+        await using var healthy = await TestBackend.StartAsync("a");
+        var logs = new LogCapture();
+        var c = new RouteConfig()
+            .Instances("catalog", stalled.Url)
+            .Route("lb", "lb://catalog", ["Path=/lb/**"], ["StripPrefix=1"], new() { ["response-timeout"] = "1s" })
+            .Route("healthy", healthy.Url, ["Path=/healthy/**"]);
+        await using var host = new GatewayHost(c.Settings, logs: logs);
+        using var client = host.NewClient();
+
+        using (var r = await client.GetAsync("/lb/x", HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            var body = await r.Content.ReadAsStreamAsync();
+            Assert.Equal("partial-", await ReadExactlyAsync(body, 8));
+            // The upstream never resets: only the gateway's read timeout can end this.
+            using var bound = new CancellationTokenSource(Bound);
+            var rest = new byte[4096];
+            var failure = await Record.ExceptionAsync(async () =>
+            {
+                while (await body.ReadAsync(rest, bound.Token) > 0)
+                {
+                }
+            });
+            Assert.False(bound.IsCancellationRequested, "the client waited on a stalled upstream body past the response timeout");
+            Assert.False(failure is null, "the stalled body ended as if it were complete");
+            Assert.True(failure is IOException or HttpRequestException, failure.ToString());
+        }
+
+        await logs.RequestLineAsync("/lb/x");
+        Assert.Contains(logs.AtLeast(LogEventLevel.Warning), w => w.Contains("stalled", StringComparison.Ordinal));
+        // Counted against the instance as a broken response is, so one that keeps stalling trips.
+        var stats = host.Services.GetRequiredService<ServiceLoadBalancer>().Stats.All.Single(s => s.InstanceId == $"127.0.0.1:catalog:{stalled.Port}");
+        Assert.Equal(1, stats.SuccessiveConnectionFailures);
+        Assert.Equal(0, stats.ActiveRequests);
+        using var next = await client.GetAsync("/healthy/x");
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task UpstreamStallsAfterHeaders_NothingSentYet_504InSpringShape()
+    {
+        await using var stalled = MisbehavingUpstream.ResetMidBody("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n");
+        var c = new RouteConfig()
+            .Route("stalled", stalled.Url, ["Path=/stalled/**"])
+            .Set("Gateway:HttpClient:ResponseTimeout", "1s");
+        await using var host = new GatewayHost(c.Settings);
+        using var client = host.NewClient();
+        client.Timeout = Bound;
+
+        using var r = await client.GetAsync("/stalled/x");
+        await AssertSpringErrorAsync(r, HttpStatusCode.GatewayTimeout, "/stalled/x", "stalled");
+    }
+
+    [Fact]
     public async Task UpstreamResetBeforeResponse_IdempotentGetRetriedOnNextInstance_PostNotReplayed()
     {
         await using var reset = MisbehavingUpstream.ResetBeforeResponse();
