@@ -109,5 +109,22 @@ public sealed class FullLabTests(LabFixture fixture)
         var user = await response.TextAsync();
         Assert.Contains("Alice Smith", user, StringComparison.Ordinal);
         Assert.Contains("web-bff@127.0.0.1:5101", user, StringComparison.Ordinal);
+
+        // Logging out revokes the session's refresh token at Auth.Server (RFC 7009), not only the cookie.
+        await page.ClickAsync("#who button");
+        await page.WaitForSelectorAsync("#login");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(fixture.Lab.Output.Contains("Logout: refresh token revoked at", StringComparison.Ordinal)
+                 && fixture.Lab.Output.Contains("POST /connect/revocation responded 200", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no revocation of the refresh token after logout:\n" + fixture.Lab.Output[^Math.Min(4000, fixture.Lab.Output.Length)..]);
+            await Task.Delay(200);
+        }
+        // The session is gone from the shared store too: the old cookie, replayed at the second replica, opens nothing.
+        using var replay = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:5101/bff/user");
+        replay.Headers.Add("Cookie", $"{session.Name}={session.Value}");
+        using var plain = new HttpClient();
+        using var afterLogout = await plain.SendAsync(replay);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, afterLogout.StatusCode);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Infrastructure.Samples.Shared.Composition;
+using Infrastructure.Samples.WebBff.Sessions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -17,12 +18,13 @@ internal static class BffEndpoints
         app.MapGet("/bff/login", (string? returnUrl) =>
             Results.Challenge(new AuthenticationProperties { RedirectUri = LocalOnly(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]));
 
-        app.MapPost("/bff/logout", (HttpContext ctx) =>
+        app.MapPost("/bff/logout", async (HttpContext ctx, RefreshTokenRevocation revocation) =>
         {
             if (!ctx.Request.Headers.ContainsKey(CsrfHeader))
             {
                 return Results.Problem($"missing {CsrfHeader} header", statusCode: StatusCodes.Status400BadRequest);
             }
+            await revocation.RevokeAsync(ctx);
             return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" },
                 [CookieAuthenticationDefaults.AuthenticationScheme, OpenIdConnectDefaults.AuthenticationScheme]);
         });

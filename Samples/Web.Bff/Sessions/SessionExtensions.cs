@@ -28,6 +28,7 @@ internal static class SessionExtensions
             builder.Services.AddDataProtection().SetApplicationName("web-bff");
         }
         builder.Services.AddSingleton<DistributedTicketStore>();
+        builder.Services.AddSingleton<RefreshTokenRevocation>();
         builder.Services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<DistributedTicketStore>((o, store) => o.SessionStore = store);
 
