@@ -13,19 +13,19 @@ internal static class EnvironmentEndpoints
     {
         var app = endpoints.MapGroup("").RequireAuthorization(ConfigPolicies.Read);
         // The JSON environment; ?resolvePlaceholders=false returns values as written.
-        app.MapGet("/{application}/{profile}", (string application, string profile, bool? resolvePlaceholders, EnvironmentService svc) =>
-            Results.Bytes(svc.GetJson(application, profile, null, resolvePlaceholders ?? true), "application/json"));
-        app.MapGet("/{application}/{profile}/{label}", (string application, string profile, string label, bool? resolvePlaceholders, EnvironmentService svc) =>
-            Results.Bytes(svc.GetJson(application, profile, label, resolvePlaceholders ?? true), "application/json"));
+        app.MapGet("/{application}/{profile}", async (string application, string profile, bool? resolvePlaceholders, EnvironmentService svc, CancellationToken ct) =>
+            Results.Bytes(await svc.GetJsonAsync(application, profile, null, resolvePlaceholders ?? true, ct), "application/json"));
+        app.MapGet("/{application}/{profile}/{label}", async (string application, string profile, string label, bool? resolvePlaceholders, EnvironmentService svc, CancellationToken ct) =>
+            Results.Bytes(await svc.GetJsonAsync(application, profile, label, resolvePlaceholders ?? true, ct), "application/json"));
 
-        app.MapGet("/{file:" + FileRoute + "}", (string file, bool? resolvePlaceholders, EnvironmentService svc) =>
-            Document(svc, null, file, resolvePlaceholders ?? true));
-        app.MapGet("/{label}/{file:" + FileRoute + "}", (string label, string file, bool? resolvePlaceholders, EnvironmentService svc) =>
-            Document(svc, label, file, resolvePlaceholders ?? true));
+        app.MapGet("/{file:" + FileRoute + "}", (string file, bool? resolvePlaceholders, EnvironmentService svc, CancellationToken ct) =>
+            DocumentAsync(svc, null, file, resolvePlaceholders ?? true, ct));
+        app.MapGet("/{label}/{file:" + FileRoute + "}", (string label, string file, bool? resolvePlaceholders, EnvironmentService svc, CancellationToken ct) =>
+            DocumentAsync(svc, label, file, resolvePlaceholders ?? true, ct));
 
-        app.MapGet("/{application}/{profile}/{label}/{**path}", (HttpContext ctx, string application, string profile, string label, string path, EnvironmentService svc) =>
+        app.MapGet("/{application}/{profile}/{label}/{**path}", async (HttpContext ctx, string application, string profile, string label, string path, EnvironmentService svc, CancellationToken ct) =>
         {
-            var resource = svc.GetResource(application, profile, label, path);
+            var resource = await svc.GetResourceAsync(application, profile, label, path, ct);
             if (resource is null)
             {
                 return SpringErrors.Result(ctx, StatusCodes.Status404NotFound, $"No such resource: {path} for {application}/{profile}/{label}");
@@ -34,7 +34,7 @@ internal static class EnvironmentEndpoints
             if (TryUtf8(content) is { } text && text.Contains("${", StringComparison.Ordinal))
             {
                 // Spring resolves placeholders in text files against the application's environment.
-                var merged = PlaceholderResolver.Merge(svc.Get(application, profile, label, true).PropertySources);
+                var merged = PlaceholderResolver.Merge((await svc.GetAsync(application, profile, label, true, ct)).PropertySources);
                 content = Encoding.UTF8.GetBytes(PlaceholderResolver.ResolveValue(text, merged, 0));
             }
             return Results.File(content, ContentTypeFor(path));
@@ -42,14 +42,14 @@ internal static class EnvironmentEndpoints
         return endpoints;
     }
 
-    private static IResult Document(EnvironmentService svc, string? label, string file, bool resolve)
+    private static async Task<IResult> DocumentAsync(EnvironmentService svc, string? label, string file, bool resolve, CancellationToken ct)
     {
         var ext = Path.GetExtension(file);
         var stem = file[..^ext.Length];
         // Spring's {application}-{profiles}: the profiles follow the last '-'; no '-' means the default profile.
         var dash = stem.LastIndexOf('-');
         var (application, profile) = dash > 0 ? (stem[..dash], stem[(dash + 1)..]) : (stem, "default");
-        var env = svc.Get(application, profile, label, resolve);
+        var env = await svc.GetAsync(application, profile, label, resolve, ct);
         var merged = PlaceholderResolver.Merge(env.PropertySources);
         return ext.ToLowerInvariant() switch
         {

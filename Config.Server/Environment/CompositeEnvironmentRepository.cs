@@ -10,7 +10,7 @@ internal sealed class CompositeEnvironmentRepository(IReadOnlyList<IEnvironmentR
 
     internal IReadOnlyList<IEnvironmentRepository> Repositories => repositories;
 
-    public ConfigEnvironment FindOne(string application, IReadOnlyList<string> profiles, string? label)
+    public async Task<ConfigEnvironment> FindOneAsync(string application, IReadOnlyList<string> profiles, string? label, CancellationToken ct)
     {
         var sources = new List<PropertySource>();
         string? version = null;
@@ -21,7 +21,7 @@ internal sealed class CompositeEnvironmentRepository(IReadOnlyList<IEnvironmentR
         {
             try
             {
-                var env = r.FindOne(application, profiles, label);
+                var env = await r.FindOneAsync(application, profiles, label, ct);
                 sources.AddRange(env.PropertySources);
                 version ??= env.Version;
                 effectiveLabel ??= env.Label;
@@ -46,13 +46,13 @@ internal sealed class CompositeEnvironmentRepository(IReadOnlyList<IEnvironmentR
         };
     }
 
-    public PlainTextResource? FindResource(string application, IReadOnlyList<string> profiles, string? label, string path)
+    public async Task<PlainTextResource?> FindResourceAsync(string application, IReadOnlyList<string> profiles, string? label, string path, CancellationToken ct)
     {
         foreach (var r in repositories)
         {
             try
             {
-                if (r.FindResource(application, profiles, label, path) is { } found)
+                if (await r.FindResourceAsync(application, profiles, label, path, ct) is { } found)
                 {
                     return found;
                 }

@@ -5,7 +5,7 @@ namespace Infrastructure.Config.Server.Environment;
 /// <summary>Spring's <c>configServer</c> health: the backend answers, and no configuration file is broken (broken files are listed with line and error).</summary>
 internal sealed class ConfigBackendHealthCheck(IEnvironmentRepository repository, ParsedFileCache cache) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var data = new Dictionary<string, object>
         {
@@ -13,7 +13,7 @@ internal sealed class ConfigBackendHealthCheck(IEnvironmentRepository repository
         };
         try
         {
-            var env = repository.FindOne("application", ["default"], null);
+            var env = await repository.FindOneAsync("application", ["default"], null, cancellationToken);
             data["label"] = env.Label ?? "";
             if (env.Version is not null)
             {
@@ -22,7 +22,7 @@ internal sealed class ConfigBackendHealthCheck(IEnvironmentRepository repository
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy("Backend " + repository.Kind + " failed: " + e.Message, e, data));
+            return HealthCheckResult.Unhealthy("Backend " + repository.Kind + " failed: " + e.Message, e, data);
         }
         var broken = cache.Broken.Values
             .Select(b => new Dictionary<string, object?> { ["file"] = b.File, ["line"] = b.Line, ["error"] = b.Error })
@@ -30,8 +30,8 @@ internal sealed class ConfigBackendHealthCheck(IEnvironmentRepository repository
         if (broken.Count > 0)
         {
             data["brokenFiles"] = broken;
-            return Task.FromResult(HealthCheckResult.Degraded($"{broken.Count} configuration file(s) do not parse; their last good content is served", data: data));
+            return HealthCheckResult.Degraded($"{broken.Count} configuration file(s) do not parse; their last good content is served", data: data);
         }
-        return Task.FromResult(HealthCheckResult.Healthy(data: data));
+        return HealthCheckResult.Healthy(data: data);
     }
 }

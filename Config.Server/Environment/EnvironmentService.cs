@@ -22,22 +22,22 @@ internal sealed class EnvironmentService(IEnvironmentRepository repository, Ciph
         return list.Length == 0 ? ["default"] : list;
     }
 
-    public ConfigEnvironment Get(string application, string profile, string? label, bool resolvePlaceholders) =>
-        GetCached(application, profile, label, resolvePlaceholders).Environment;
+    public async Task<ConfigEnvironment> GetAsync(string application, string profile, string? label, bool resolvePlaceholders, CancellationToken ct) =>
+        (await GetCachedAsync(application, profile, label, resolvePlaceholders, ct)).Environment;
 
     /// <summary>The environment as Spring's JSON, reused while the backend returns the very same parsed sources.</summary>
-    public byte[] GetJson(string application, string profile, string? label, bool resolvePlaceholders)
+    public async Task<byte[]> GetJsonAsync(string application, string profile, string? label, bool resolvePlaceholders, CancellationToken ct)
     {
-        var entry = GetCached(application, profile, label, resolvePlaceholders);
+        var entry = await GetCachedAsync(application, profile, label, resolvePlaceholders, ct);
         return entry.Json ??= JsonSerializer.SerializeToUtf8Bytes(entry.Environment);
     }
 
-    private CacheEntry GetCached(string application, string profile, string? label, bool resolvePlaceholders)
+    private async Task<CacheEntry> GetCachedAsync(string application, string profile, string? label, bool resolvePlaceholders, CancellationToken ct)
     {
         RequestGuard.CheckSegment("application", application);
         var profiles = ParseProfiles(profile);
         var decodedLabel = label is null ? null : RequestGuard.CheckLabel(label);
-        var raw = repository.FindOne(application, profiles, decodedLabel);
+        var raw = await repository.FindOneAsync(application, profiles, decodedLabel, ct);
         var key = (application, profile, label, resolvePlaceholders);
         if (_cache.TryGetValue(key, out var hit) && hit.Matches(raw))
         {
@@ -85,10 +85,10 @@ internal sealed class EnvironmentService(IEnvironmentRepository repository, Ciph
         }
     }
 
-    public PlainTextResource? GetResource(string application, string profile, string label, string path)
+    public Task<PlainTextResource?> GetResourceAsync(string application, string profile, string label, string path, CancellationToken ct)
     {
         RequestGuard.CheckSegment("application", application);
         var decodedLabel = RequestGuard.CheckLabel(label);
-        return repository.FindResource(application, ParseProfiles(profile), decodedLabel, RequestGuard.CheckRelativePath(path));
+        return repository.FindResourceAsync(application, ParseProfiles(profile), decodedLabel, RequestGuard.CheckRelativePath(path), ct);
     }
 }

@@ -40,13 +40,14 @@ internal static class FileEnvironmentBuilder
     }
 
     /// <summary>Builds the property sources, calling <paramref name="find"/> for each candidate base name (it returns the files found, in precedence order).</summary>
-    public static List<PropertySource> Build(string application, IReadOnlyList<string> profiles, Func<string, IEnumerable<LoadedFile>> find)
+    public static async Task<List<PropertySource>> BuildAsync(
+        string application, IReadOnlyList<string> profiles, Func<string, CancellationToken, Task<List<LoadedFile>>> find, CancellationToken ct)
     {
         var sources = new List<PropertySource>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in CandidateNames(application, profiles))
         {
-            foreach (var file in find(name))
+            foreach (var file in await find(name, ct))
             {
                 if (!seen.Add(file.DisplayName))
                 {

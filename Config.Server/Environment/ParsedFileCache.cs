@@ -22,7 +22,8 @@ internal sealed partial class ParsedFileCache(ILogger<ParsedFileCache> logger, I
     /// The file's documents: cached for the same <paramref name="stamp"/>, else parsed from <paramref name="readContent"/>
     /// (not called when <paramref name="length"/> is over <see cref="InputLimits.MaxFileBytes"/>).
     /// </summary>
-    public IReadOnlyList<ParsedDocument> GetOrParse(string key, string stamp, string displayName, long length, Func<byte[]> readContent)
+    public async ValueTask<IReadOnlyList<ParsedDocument>> GetOrParseAsync(
+        string key, string stamp, string displayName, long length, Func<CancellationToken, ValueTask<byte[]>> readContent, CancellationToken ct)
     {
         if (_entries.TryGetValue(key, out var e) && e.Stamp == stamp)
         {
@@ -35,7 +36,7 @@ internal sealed partial class ParsedFileCache(ILogger<ParsedFileCache> logger, I
         try
         {
             ConfigFileParser.CheckSize(displayName, length, limits.Value);
-            var docs = ConfigFileParser.Parse(displayName, readContent(), limits.Value);
+            var docs = ConfigFileParser.Parse(displayName, await readContent(ct), limits.Value);
             _entries[key] = new Entry(stamp, docs);
             foreach (var k in _broken.Keys.Where(k => k.StartsWith(key + "\n", StringComparison.Ordinal)))
             {

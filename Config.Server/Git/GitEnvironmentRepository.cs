@@ -20,7 +20,8 @@ internal sealed partial class GitEnvironmentRepository : IEnvironmentRepository,
     private readonly RefreshEventBus _bus;
     private readonly ILogger<GitEnvironmentRepository> _logger;
     private readonly TimeProvider _time;
-    private readonly Lock _gate = new();
+    // LibGit2Sharp is not thread-safe and has no asynchronous API: one operation at a time, awaited without a thread.
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly string _displayUri;
     private Repository? _repo;
     private DateTimeOffset _lastFetch = DateTimeOffset.MinValue;
@@ -40,14 +41,13 @@ internal sealed partial class GitEnvironmentRepository : IEnvironmentRepository,
 
     public string BaseDir { get; }
 
-    public ConfigEnvironment FindOne(string application, IReadOnlyList<string> profiles, string? label)
-    {
-        lock (_gate)
+    public Task<ConfigEnvironment> FindOneAsync(string application, IReadOnlyList<string> profiles, string? label, CancellationToken ct) =>
+        ExclusiveAsync(async () =>
         {
             var repo = Refresh(force: false);
             var (commit, effectiveLabel) = Resolve(repo, label);
             var dirs = SearchDirs(application, profiles, effectiveLabel);
-            var sources = FileEnvironmentBuilder.Build(application, profiles, name => FindFiles(commit, effectiveLabel, dirs, name).ToList());
+            var sources = await FileEnvironmentBuilder.BuildAsync(application, profiles, (name, token) => FindFilesAsync(commit, effectiveLabel, dirs, name, token), ct);
             return new ConfigEnvironment
             {
                 Name = application,
@@ -56,12 +56,10 @@ internal sealed partial class GitEnvironmentRepository : IEnvironmentRepository,
                 Version = commit.Sha,
                 PropertySources = sources,
             };
-        }
-    }
+        }, ct);
 
-    public PlainTextResource? FindResource(string application, IReadOnlyList<string> profiles, string? label, string path)
-    {
-        lock (_gate)
+    public Task<PlainTextResource?> FindResourceAsync(string application, IReadOnlyList<string> profiles, string? label, string path, CancellationToken ct) =>
+        ExclusiveAsync(() =>
         {
             var repo = Refresh(force: false);
             var (commit, effectiveLabel) = Resolve(repo, label);
@@ -71,20 +69,31 @@ internal sealed partial class GitEnvironmentRepository : IEnvironmentRepository,
                 {
                     if (commit[dir + candidate]?.Target is Blob blob)
                     {
-                        return new PlainTextResource($"{_displayUri}/{dir}{candidate}", ReadBlob(blob));
+                        return Task.FromResult<PlainTextResource?>(new PlainTextResource($"{_displayUri}/{dir}{candidate}", ReadBlob(blob)));
                     }
                 }
             }
-            return null;
-        }
-    }
+            return Task.FromResult<PlainTextResource?>(null);
+        }, ct);
 
-    /// <summary>Fetches when due (or when forced) and publishes a refresh event for files changed on any branch.</summary>
-    internal void RefreshNow()
+    /// <summary>Fetches now (cloning first when there is no clone yet) and publishes a refresh event for files changed on any branch.</summary>
+    internal Task RefreshNowAsync(CancellationToken ct) => ExclusiveAsync(() => Task.FromResult(Refresh(force: true)), ct);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> alone, on a pool thread: a request waits for the gate without holding a thread, and the
+    /// clone, the fetch (on every request at <c>RefreshRate</c> 0, as Spring) and the tree reads block no request thread.
+    /// </summary>
+    private async Task<T> ExclusiveAsync<T>(Func<Task<T>> work, CancellationToken ct)
     {
-        lock (_gate)
+        await _gate.WaitAsync(ct);
+        try
         {
-            Refresh(force: true);
+            // Not cancelled once started: a fetch broken off half-way would leave nothing better than the one finished.
+            return await Task.Run(work, CancellationToken.None);
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
@@ -237,8 +246,9 @@ internal sealed partial class GitEnvironmentRepository : IEnvironmentRepository,
         return dirs;
     }
 
-    private IEnumerable<LoadedFile> FindFiles(Commit commit, string label, List<string> dirs, string name)
+    private async Task<List<LoadedFile>> FindFilesAsync(Commit commit, string label, List<string> dirs, string name, CancellationToken ct)
     {
+        var files = new List<LoadedFile>();
         foreach (var dir in dirs)
         {
             foreach (var ext in ConfigFileParser.Extensions)
@@ -249,10 +259,11 @@ internal sealed partial class GitEnvironmentRepository : IEnvironmentRepository,
                     continue;
                 }
                 var display = $"{_displayUri}/{path}";
-                var docs = _cache.GetOrParse($"git:{label}:{path}", blob.Sha, display, blob.Size, () => ReadBlob(blob));
-                yield return new LoadedFile(display, docs);
+                var docs = await _cache.GetOrParseAsync($"git:{label}:{path}", blob.Sha, display, blob.Size, _ => ValueTask.FromResult(ReadBlob(blob)), ct);
+                files.Add(new LoadedFile(display, docs));
             }
         }
+        return files;
     }
 
     private static byte[] ReadBlob(Blob blob)
@@ -263,7 +274,11 @@ internal sealed partial class GitEnvironmentRepository : IEnvironmentRepository,
         return ms.ToArray();
     }
 
-    public void Dispose() => _repo?.Dispose();
+    public void Dispose()
+    {
+        _repo?.Dispose();
+        _gate.Dispose();
+    }
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Cloned {Uri} into {BaseDir}")]
     private static partial void LogCloned(ILogger logger, string uri, string baseDir);

@@ -13,7 +13,7 @@ internal sealed partial class GitRefreshService(GitEnvironmentRepository reposit
         {
             try
             {
-                repository.RefreshNow();
+                await repository.RefreshNowAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

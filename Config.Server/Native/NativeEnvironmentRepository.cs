@@ -46,11 +46,11 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
     private static bool Inside(string file, List<string> realRoots) =>
         RealPath.Resolve(file) is { } real && realRoots.Exists(root => RealPath.IsUnder(real, root));
 
-    public ConfigEnvironment FindOne(string application, IReadOnlyList<string> profiles, string? label)
+    public async Task<ConfigEnvironment> FindOneAsync(string application, IReadOnlyList<string> profiles, string? label, CancellationToken ct)
     {
         if (!_watched)
         {
-            return Load(application, profiles, label);
+            return await LoadAsync(application, profiles, label, ct);
         }
         // With the watcher on, skip the per-request file checks until it reports a change.
         var key = (application, string.Join(',', profiles), label ?? "");
@@ -60,7 +60,7 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
         {
             return hit.Env;
         }
-        var env = Load(application, profiles, label);
+        var env = await LoadAsync(application, profiles, label, ct);
         if (_results.Count >= MaxEntries)
         {
             _results.Clear();
@@ -69,12 +69,12 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
         return env;
     }
 
-    private ConfigEnvironment Load(string application, IReadOnlyList<string> profiles, string? label)
+    private async Task<ConfigEnvironment> LoadAsync(string application, IReadOnlyList<string> profiles, string? label, CancellationToken ct)
     {
         var effectiveLabel = label ?? _options.DefaultLabel;
         var dirs = Expand(application, profiles, effectiveLabel);
         var roots = RealRoots();
-        var sources = FileEnvironmentBuilder.Build(application, profiles, name => FindFiles(dirs, roots, name));
+        var sources = await FileEnvironmentBuilder.BuildAsync(application, profiles, (name, token) => FindFilesAsync(dirs, roots, name, token), ct);
         return new ConfigEnvironment
         {
             Name = application,
@@ -84,7 +84,7 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
         };
     }
 
-    public PlainTextResource? FindResource(string application, IReadOnlyList<string> profiles, string? label, string path)
+    public async Task<PlainTextResource?> FindResourceAsync(string application, IReadOnlyList<string> profiles, string? label, string path, CancellationToken ct)
     {
         var relative = RequestGuard.CheckRelativePath(path);
         var dirs = Expand(application, profiles, label ?? _options.DefaultLabel);
@@ -96,7 +96,7 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
                 var full = Path.GetFullPath(Path.Combine(dir, candidate));
                 if (full.StartsWith(Path.GetFullPath(dir), StringComparison.Ordinal) && File.Exists(full) && Inside(full, roots))
                 {
-                    return new PlainTextResource(display + candidate, File.ReadAllBytes(full));
+                    return new PlainTextResource(display + candidate, await File.ReadAllBytesAsync(full, ct));
                 }
             }
         }
@@ -118,8 +118,9 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
         yield return relative;
     }
 
-    private IEnumerable<LoadedFile> FindFiles(List<(string Display, string Dir)> dirs, List<string> realRoots, string name)
+    private async Task<List<LoadedFile>> FindFilesAsync(List<(string Display, string Dir)> dirs, List<string> realRoots, string name, CancellationToken ct)
     {
+        var files = new List<LoadedFile>();
         foreach (var (display, dir) in dirs)
         {
             foreach (var ext in ConfigFileParser.Extensions)
@@ -132,10 +133,11 @@ internal sealed class NativeEnvironmentRepository(IOptions<NativeOptions> option
                 }
                 var stamp = $"{info.LastWriteTimeUtc.Ticks}:{info.Length}";
                 var displayName = display + name + ext;
-                var docs = cache.GetOrParse(full, stamp, displayName, info.Length, () => File.ReadAllBytes(full));
-                yield return new LoadedFile(displayName, docs);
+                var docs = await cache.GetOrParseAsync(full, stamp, displayName, info.Length, async token => await File.ReadAllBytesAsync(full, token), ct);
+                files.Add(new LoadedFile(displayName, docs));
             }
         }
+        return files;
     }
 
     private List<(string Display, string Dir)> Expand(string application, IReadOnlyList<string> profiles, string label)

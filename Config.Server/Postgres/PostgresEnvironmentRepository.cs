@@ -46,11 +46,11 @@ internal sealed partial class PostgresEnvironmentRepository(NpgsqlDataSource dat
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    public ConfigEnvironment FindOne(string application, IReadOnlyList<string> profiles, string? label)
+    public async Task<ConfigEnvironment> FindOneAsync(string application, IReadOnlyList<string> profiles, string? label, CancellationToken ct)
     {
         try
         {
-            return Read(application, profiles, label);
+            return await ReadAsync(application, profiles, label, ct);
         }
         catch (Exception e) when (Translate(e) is { } answer)
         {
@@ -69,7 +69,7 @@ internal sealed partial class PostgresEnvironmentRepository(NpgsqlDataSource dat
                 ? new BackendUnavailableException("The configuration database is unavailable; retry later", e)
                 : null;
 
-    private ConfigEnvironment Read(string application, IReadOnlyList<string> profiles, string? label)
+    private async Task<ConfigEnvironment> ReadAsync(string application, IReadOnlyList<string> profiles, string? label, CancellationToken ct)
     {
         var effectiveLabel = label ?? _options.DefaultLabel;
         var pairs = new List<(string App, string Profile)>();
@@ -82,17 +82,17 @@ internal sealed partial class PostgresEnvironmentRepository(NpgsqlDataSource dat
                 pairs.Add(pair);
             }
         }
-        using var conn = dataSource.OpenConnection();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
         var sources = new List<PropertySource>();
         foreach (var (app, profile) in pairs)
         {
-            using var cmd = new NpgsqlCommand("SELECT key, value FROM properties WHERE application = $1 AND profile = $2 AND label = $3 ORDER BY key", conn);
+            await using var cmd = new NpgsqlCommand("SELECT key, value FROM properties WHERE application = $1 AND profile = $2 AND label = $3 ORDER BY key", conn);
             cmd.Parameters.Add(new NpgsqlParameter { Value = app });
             cmd.Parameters.Add(new NpgsqlParameter { Value = profile });
             cmd.Parameters.Add(new NpgsqlParameter { Value = effectiveLabel });
-            using var reader = cmd.ExecuteReader();
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
             var source = new OrderedDictionary<string, object?>(StringComparer.Ordinal);
-            while (reader.Read())
+            while (await reader.ReadAsync(ct))
             {
                 source[reader.GetString(0)] = reader.IsDBNull(1) ? "" : reader.GetString(1);
             }
@@ -101,13 +101,13 @@ internal sealed partial class PostgresEnvironmentRepository(NpgsqlDataSource dat
                 sources.Add(new PropertySource($"{app}-{profile}", source));
             }
         }
-        using var version = new NpgsqlCommand("SELECT coalesce(max(id), 0) FROM properties_history", conn);
+        await using var version = new NpgsqlCommand("SELECT coalesce(max(id), 0) FROM properties_history", conn);
         return new ConfigEnvironment
         {
             Name = application,
             Profiles = [.. profiles],
             Label = effectiveLabel,
-            Version = Convert.ToString(version.ExecuteScalar(), CultureInfo.InvariantCulture),
+            Version = Convert.ToString(await version.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture),
             PropertySources = sources,
         };
     }
@@ -128,7 +128,8 @@ internal sealed partial class PostgresEnvironmentRepository(NpgsqlDataSource dat
         return (name, "default");
     }
 
-    public PlainTextResource? FindResource(string application, IReadOnlyList<string> profiles, string? label, string path) => null;
+    public Task<PlainTextResource?> FindResourceAsync(string application, IReadOnlyList<string> profiles, string? label, string path, CancellationToken ct) =>
+        Task.FromResult<PlainTextResource?>(null);
 
     /// <summary>Upserts (value non-null) or deletes one property, recording the change; returns the history row, or null when nothing changed.</summary>
     public async Task<PropertyChange?> WriteAsync(string application, string profile, string label, string key, string? value, string changedBy, CancellationToken ct)

@@ -5,9 +5,11 @@ using Infrastructure.Samples.Catalog.Products;
 using Infrastructure.Samples.Shared.Chaos;
 using Infrastructure.ServiceDefaults.Security;
 using Infrastructure.ServiceDefaults;
+using Infrastructure.ServiceDefaults.Logging;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddConfigServer();
+// Config.Client logs while it loads, before the host exists: in the host's Serilog format, not the default console's.
+builder.AddConfigServer(builder.CreateBootstrapLoggerFactory());
 builder.AddServiceDefaults();
 builder.AddDiscoveryClient();
 builder.AddScopeAuthorization(audience: "catalog", scopes: ["catalog.read"]);

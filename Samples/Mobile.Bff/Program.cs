@@ -6,9 +6,11 @@ using Infrastructure.Samples.Shared.Chaos;
 using Infrastructure.Samples.Shared.Composition;
 using Infrastructure.ServiceDefaults.Security;
 using Infrastructure.ServiceDefaults;
+using Infrastructure.ServiceDefaults.Logging;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddConfigServer();
+// Config.Client logs while it loads, before the host exists: in the host's Serilog format, not the default console's.
+builder.AddConfigServer(builder.CreateBootstrapLoggerFactory());
 builder.AddServiceDefaults();
 builder.AddDiscoveryClient();
 // Not an API resource of its own: it relays the caller's token to the gateway, so it accepts what the gateway accepts.

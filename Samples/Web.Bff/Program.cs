@@ -6,9 +6,11 @@ using Infrastructure.Samples.Shared.Composition;
 using Infrastructure.Samples.WebBff.Api;
 using Infrastructure.Samples.WebBff.Sessions;
 using Infrastructure.ServiceDefaults;
+using Infrastructure.ServiceDefaults.Logging;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddConfigServer();
+// Config.Client logs while it loads, before the host exists: in the host's Serilog format, not the default console's.
+builder.AddConfigServer(builder.CreateBootstrapLoggerFactory());
 builder.AddServiceDefaults();
 builder.AddDiscoveryClient();
 builder.AddBffSessions();

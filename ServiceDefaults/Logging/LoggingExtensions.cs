@@ -37,14 +37,7 @@ public static class LoggingExtensions
         }
         builder.Services.AddSerilog((services, lc) =>
         {
-            lc.MinimumLevel.Information()
-              .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
-              .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
-              .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
-              .ReadFrom.Configuration(configuration)
-              .Enrich.FromLogContext()
-              .Enrich.WithProperty("Service", serviceName)
-              .Enrich.WithProperty("InstanceId", ServiceIdentity.InstanceId)
+            lc.ServiceLevelsAndIdentity(configuration, serviceName)
               .Enrich.With(new ConsumerEnricher())
               .Filter.ByExcluding(Lifetime.StartupFailure.IsHostStartFailure);
             if (!TelemetryExtensions.IsTracingEnabled(configuration))
@@ -54,15 +47,7 @@ public static class LoggingExtensions
                 // category is enabled at Critical, which Serilog cannot express except by turning it off.
                 lc.MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off);
             }
-            if (json)
-            {
-                // CLEF: @t, @m, @l, @tr (trace id), @sp (span id) plus every property, one object per line.
-                lc.WriteTo.Console(new RenderedCompactJsonFormatter());
-            }
-            else
-            {
-                lc.WriteTo.Console(outputTemplate: ConsoleTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
-            }
+            lc.ServiceConsole(json);
             if (!string.IsNullOrWhiteSpace(otlp))
             {
                 lc.WriteTo.OpenTelemetry(o => ConfigureOtlp(o, serviceName), key => configuration[key]);
@@ -76,6 +61,24 @@ public static class LoggingExtensions
         builder.Services.Replace(ServiceDescriptor.Singleton<IDiagnosticContext, AmbientRequestDiagnosticContext>());
         return builder;
     }
+
+    /// <summary>The levels (ours, then the <c>Serilog</c> section's) and the properties every line of a service carries.</summary>
+    internal static LoggerConfiguration ServiceLevelsAndIdentity(this LoggerConfiguration lc, IConfiguration configuration, string serviceName) =>
+        lc.MinimumLevel.Information()
+          .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+          .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
+          .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+          .ReadFrom.Configuration(configuration)
+          .Enrich.FromLogContext()
+          .Enrich.WithProperty("Service", serviceName)
+          .Enrich.WithProperty("InstanceId", ServiceIdentity.InstanceId);
+
+    /// <summary>The console sink: <see cref="ConsoleTemplate"/>, or compact JSON when <c>Logging:Json</c> is set.</summary>
+    internal static LoggerConfiguration ServiceConsole(this LoggerConfiguration lc, bool json) =>
+        json
+            // CLEF: @t, @m, @l, @tr (trace id), @sp (span id) plus every property, one object per line.
+            ? lc.WriteTo.Console(new RenderedCompactJsonFormatter())
+            : lc.WriteTo.Console(outputTemplate: ConsoleTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
 
     private static void ConfigureOtlp(BatchedOpenTelemetrySinkOptions o, string serviceName)
     {

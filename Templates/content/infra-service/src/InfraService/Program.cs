@@ -3,13 +3,15 @@ using Infrastructure.Config.Client;
 using Infrastructure.Discovery.Client;
 using Infrastructure.ServiceDefaults;
 using Infrastructure.ServiceDefaults.Lifetime;
+using Infrastructure.ServiceDefaults.Logging;
 using Infrastructure.ServiceDefaults.Security;
 using InfraService;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
 // Config.Server first, so everything below can be configured there: GET {Spring:Cloud:Config:Uri}/infraservice/{environment}.
-builder.AddConfigServer();
+// Its lines (written before the host exists) come out in the same Serilog format as the service's.
+builder.AddConfigServer(builder.CreateBootstrapLoggerFactory());
 // Serilog, OpenTelemetry (OTEL_* variables, Tracing:Zipkin:Endpoint), /actuator/health, Spring's environment variables.
 builder.AddServiceDefaults();
 // Registers with Discovery.Server (Eureka:Client:ServiceUrl) and resolves http://{app}/ names from its registry.
