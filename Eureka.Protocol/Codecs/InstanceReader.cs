@@ -2,11 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Xml;
 using System.Xml.Linq;
-using Infrastructure.Discovery.Server.Registry;
+namespace Infrastructure.Eureka.Protocol;
 
-namespace Infrastructure.Discovery.Server.Api;
-
-/// <summary>Reads a registration body (<c>{"instance":{...}}</c> or <c>&lt;instance&gt;</c>) tolerantly, as Eureka's codecs do, and validates it.</summary>
+/// <summary>Reads a registration body (<c>{"instance":{...}}</c> or <c>&lt;instance&gt;</c>) tolerantly, as Eureka's codecs do, and validates it as Eureka's server does (the fields themselves are read by <see cref="InstanceFields"/>).</summary>
 internal static class InstanceReader
 {
     /// <summary>Deepest element nesting read from an XML body; a registration needs 4.</summary>
@@ -148,85 +146,10 @@ internal static class InstanceReader
         var r = new RawInstance();
         foreach (var p in e.EnumerateObject())
         {
-            var v = p.Value;
-            switch (p.Name)
-            {
-                case "instanceId": r.InstanceId = Text(v); break;
-                case "hostName": r.HostName = Text(v); break;
-                case "app": r.App = Text(v); break;
-                case "appGroupName": r.AppGroupName = Text(v); break;
-                case "ipAddr": r.IpAddr = Text(v); break;
-                case "sid": r.Sid = Text(v); break;
-                case "status": r.Status = Text(v); break;
-                case "overriddenStatus":
-                case "overriddenstatus": r.OverriddenStatus = Text(v); break;
-                case "port": (r.Port, r.PortEnabled) = JsonPort(v); r.HasPort = true; break;
-                case "securePort": (r.SecurePort, r.SecurePortEnabled) = JsonPort(v); break;
-                case "countryId": r.CountryId = Text(v); break;
-                case "dataCenterInfo":
-                    if (v.ValueKind == JsonValueKind.Object)
-                    {
-                        r.HasDataCenter = true;
-                        r.DataCenterClass = v.TryGetProperty("@class", out var c) ? Text(c) : null;
-                        r.DataCenterName = v.TryGetProperty("name", out var n) ? Text(n) : null;
-                        r.DataCenterMetadata = v.TryGetProperty("metadata", out var m) ? JsonMap(m) : null;
-                    }
-                    break;
-                case "leaseInfo":
-                    if (v.ValueKind == JsonValueKind.Object)
-                    {
-                        r.RenewalIntervalInSecs = v.TryGetProperty("renewalIntervalInSecs", out var ri) ? Text(ri) : null;
-                        r.DurationInSecs = v.TryGetProperty("durationInSecs", out var d) ? Text(d) : null;
-                    }
-                    break;
-                case "metadata": r.Metadata = JsonMap(v); break;
-                case "homePageUrl": r.HomePageUrl = Text(v); break;
-                case "statusPageUrl": r.StatusPageUrl = Text(v); break;
-                case "healthCheckUrl": r.HealthCheckUrl = Text(v); break;
-                case "secureHealthCheckUrl": r.SecureHealthCheckUrl = Text(v); break;
-                case "vipAddress": r.VipAddress = Text(v); break;
-                case "secureVipAddress": r.SecureVipAddress = Text(v); break;
-                case "asgName": r.AsgName = Text(v); break;
-                case "isCoordinatingDiscoveryServer": r.IsCoordinatingDiscoveryServer = Text(v); break;
-                case "lastDirtyTimestamp": r.LastDirtyTimestamp = Text(v); break;
-                default: break;
-            }
+            InstanceFields.Read(r, p.Name, new JsonWireValue(p.Value));
         }
         return r;
     }
-
-    private static (string? Port, string? Enabled) JsonPort(JsonElement v) => v.ValueKind switch
-    {
-        JsonValueKind.Object => (v.TryGetProperty("$", out var n) ? Text(n) : null, v.TryGetProperty("@enabled", out var en) ? Text(en) : null),
-        _ => (Text(v), null),
-    };
-
-    private static Dictionary<string, string>? JsonMap(JsonElement v)
-    {
-        if (v.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var p in v.EnumerateObject())
-        {
-            if (p.Name == "@class")
-            {
-                continue;
-            }
-            map[p.Name] = Text(p.Value) ?? string.Empty;
-        }
-        return map;
-    }
-
-    private static string? Text(JsonElement v) => v.ValueKind switch
-    {
-        JsonValueKind.String => v.GetString(),
-        JsonValueKind.Null or JsonValueKind.Undefined => null,
-        JsonValueKind.True => "true",
-        JsonValueKind.False => "false",
-        _ => v.GetRawText(),
-    };
 
     private static RawInstance? ReadXml(ReadOnlySpan<byte> body, out string? error)
     {
@@ -263,42 +186,7 @@ internal static class InstanceReader
         var r = new RawInstance();
         foreach (var e in root.Elements())
         {
-            switch (e.Name.LocalName)
-            {
-                case "instanceId": r.InstanceId = e.Value; break;
-                case "hostName": r.HostName = e.Value; break;
-                case "app": r.App = e.Value; break;
-                case "appGroupName": r.AppGroupName = e.Value; break;
-                case "ipAddr": r.IpAddr = e.Value; break;
-                case "sid": r.Sid = e.Value; break;
-                case "status": r.Status = e.Value; break;
-                case "overriddenstatus":
-                case "overriddenStatus": r.OverriddenStatus = e.Value; break;
-                case "port": r.Port = e.Value; r.PortEnabled = (string?)e.Attribute("enabled"); r.HasPort = true; break;
-                case "securePort": r.SecurePort = e.Value; r.SecurePortEnabled = (string?)e.Attribute("enabled"); break;
-                case "countryId": r.CountryId = e.Value; break;
-                case "dataCenterInfo":
-                    r.HasDataCenter = true;
-                    r.DataCenterClass = (string?)e.Attribute("class");
-                    r.DataCenterName = (string?)e.Element("name");
-                    r.DataCenterMetadata = e.Element("metadata") is { } dm ? XmlMap(dm) : null;
-                    break;
-                case "leaseInfo":
-                    r.RenewalIntervalInSecs = (string?)e.Element("renewalIntervalInSecs");
-                    r.DurationInSecs = (string?)e.Element("durationInSecs");
-                    break;
-                case "metadata": r.Metadata = XmlMap(e); break;
-                case "homePageUrl": r.HomePageUrl = e.Value; break;
-                case "statusPageUrl": r.StatusPageUrl = e.Value; break;
-                case "healthCheckUrl": r.HealthCheckUrl = e.Value; break;
-                case "secureHealthCheckUrl": r.SecureHealthCheckUrl = e.Value; break;
-                case "vipAddress": r.VipAddress = e.Value; break;
-                case "secureVipAddress": r.SecureVipAddress = e.Value; break;
-                case "asgName": r.AsgName = e.Value; break;
-                case "isCoordinatingDiscoveryServer": r.IsCoordinatingDiscoveryServer = e.Value; break;
-                case "lastDirtyTimestamp": r.LastDirtyTimestamp = e.Value; break;
-                default: break;
-            }
+            InstanceFields.Read(r, e.Name.LocalName, new XmlWireValue(e));
         }
         return r;
     }
@@ -311,10 +199,6 @@ internal static class InstanceReader
         MaxCharactersFromEntities = 0,
         CloseInput = true,
     });
-
-    private static Dictionary<string, string> XmlMap(XElement e) =>
-        e.Elements().GroupBy(c => XmlConvert.DecodeName(c.Name.LocalName), StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
 
     /// <summary>
     /// Eureka's rules: a value that both of its codecs (JSON and XML) accept is accepted with the meaning Eureka gives
@@ -478,16 +362,4 @@ internal static class InstanceReader
     }
 
     private static string? NullIfBlank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
-
-    private sealed class RawInstance
-    {
-        public string? InstanceId, HostName, App, AppGroupName, IpAddr, Sid, Status, OverriddenStatus;
-        public string? Port, PortEnabled, SecurePort, SecurePortEnabled, CountryId;
-        public bool HasPort, HasDataCenter;
-        public string? DataCenterClass, DataCenterName;
-        public Dictionary<string, string>? DataCenterMetadata, Metadata;
-        public string? RenewalIntervalInSecs, DurationInSecs;
-        public string? HomePageUrl, StatusPageUrl, HealthCheckUrl, SecureHealthCheckUrl, VipAddress, SecureVipAddress, AsgName;
-        public string? IsCoordinatingDiscoveryServer, LastDirtyTimestamp;
-    }
 }

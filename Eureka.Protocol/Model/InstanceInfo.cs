@@ -1,8 +1,8 @@
 using System.Collections.Frozen;
 
-namespace Infrastructure.Discovery.Server.Registry;
+namespace Infrastructure.Eureka.Protocol;
 
-/// <summary>An immutable snapshot of what an instance registered; changes replace the snapshot.</summary>
+/// <summary>Eureka's InstanceInfo: an immutable snapshot of what an instance registered (changes replace the snapshot), the same for client and server.</summary>
 internal sealed record InstanceInfo
 {
     public const string DefaultDataCenterClass = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo";

@@ -1,4 +1,4 @@
-namespace Infrastructure.Discovery.Server.Registry;
+namespace Infrastructure.Eureka.Protocol;
 
 /// <summary>Eureka's instance statuses, spelled as on the wire.</summary>
 internal enum InstanceStatus
@@ -18,6 +18,7 @@ internal enum ActionType
     DELETED,
 }
 
+/// <summary>Reads a status as Eureka does.</summary>
 internal static class InstanceStatusParser
 {
     /// <summary>Eureka maps any unrecognised status to UNKNOWN rather than failing.</summary>
@@ -38,6 +39,26 @@ internal static class InstanceStatusParser
             if (string.Equals(candidate.ToString(), name, StringComparison.OrdinalIgnoreCase))
             {
                 status = candidate;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>A delta's action type (ADDED, MODIFIED, DELETED) in any case.</summary>
+    public static bool TryParseAction(string? value, out ActionType action)
+    {
+        action = ActionType.ADDED;
+        if (value is null)
+        {
+            return false;
+        }
+        var name = value.Trim();
+        foreach (var candidate in Enum.GetValues<ActionType>())
+        {
+            if (string.Equals(candidate.ToString(), name, StringComparison.OrdinalIgnoreCase))
+            {
+                action = candidate;
                 return true;
             }
         }

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
-using Infrastructure.Discovery.Server.Registry;
 
-namespace Infrastructure.Discovery.Server.Api;
+namespace Infrastructure.Eureka.Protocol;
 
 /// <summary>Writes Eureka's XML shapes (as its XStream converters do): <c>&lt;applications&gt;</c>, <c>&lt;application&gt;</c>, <c>&lt;instance&gt;</c>.</summary>
 internal static class EurekaXmlWriter
@@ -44,70 +43,14 @@ internal static class EurekaXmlWriter
 
     private static void WriteInstance(XmlWriter w, RegisteredInstance ri)
     {
-        var i = ri.Info;
         w.WriteStartElement("instance");
-        Element(w, "instanceId", i.InstanceId);
-        Element(w, "hostName", i.HostName);
-        Element(w, "app", i.App);
-        if (i.AppGroupName is not null)
-        {
-            Element(w, "appGroupName", i.AppGroupName);
-        }
-        Element(w, "ipAddr", i.IpAddr);
-        if (i.Sid is not null and not "na" and not "unknown")
-        {
-            Element(w, "sid", i.Sid);
-        }
-        Element(w, "status", i.Status.ToString());
-        Element(w, "overriddenstatus", i.OverriddenStatus.ToString());
-        WritePort(w, "port", i.Port, i.PortEnabled);
-        WritePort(w, "securePort", i.SecurePort, i.SecurePortEnabled);
-        Element(w, "countryId", i.CountryId.ToString(CultureInfo.InvariantCulture));
-        w.WriteStartElement("dataCenterInfo");
-        w.WriteAttributeString("class", XmlSafe(i.DataCenterClass));
-        Element(w, "name", i.DataCenterName);
-        if (i.DataCenterMetadata.Count > 0)
-        {
-            WriteMap(w, i.DataCenterMetadata);
-        }
-        w.WriteEndElement();
-        w.WriteStartElement("leaseInfo");
-        Number(w, "renewalIntervalInSecs", i.RenewalIntervalInSecs);
-        Number(w, "durationInSecs", i.DurationInSecs);
-        Number(w, "registrationTimestamp", ri.Lease.RegistrationTimestamp);
-        Number(w, "lastRenewalTimestamp", ri.Lease.LastRenewalTimestamp);
-        Number(w, "evictionTimestamp", ri.Lease.EvictionTimestamp);
-        Number(w, "serviceUpTimestamp", ri.Lease.ServiceUpTimestamp);
-        w.WriteEndElement();
-        WriteMap(w, i.Metadata);
-        Optional(w, "homePageUrl", i.HomePageUrl);
-        Optional(w, "statusPageUrl", i.StatusPageUrl);
-        Optional(w, "healthCheckUrl", i.HealthCheckUrl);
-        Optional(w, "secureHealthCheckUrl", i.SecureHealthCheckUrl);
-        Optional(w, "vipAddress", i.VipAddress);
-        Optional(w, "secureVipAddress", i.SecureVipAddress);
-        Element(w, "isCoordinatingDiscoveryServer", i.IsCoordinatingDiscoveryServer ? "true" : "false");
-        Number(w, "lastUpdatedTimestamp", i.LastUpdatedTimestamp);
-        Number(w, "lastDirtyTimestamp", i.LastDirtyTimestamp);
-        if (i.ActionType is { } action)
-        {
-            Element(w, "actionType", action.ToString());
-        }
-        Optional(w, "asgName", i.AsgName);
+        InstanceFields.Write(new Fields(w), ri);
         w.WriteEndElement();
     }
 
-    private static void WritePort(XmlWriter w, string name, int port, bool enabled)
+    private static void WriteMap(XmlWriter w, string name, IReadOnlyDictionary<string, string> map)
     {
         w.WriteStartElement(name);
-        w.WriteAttributeString("enabled", enabled ? "true" : "false");
-        w.WriteString(port.ToString(CultureInfo.InvariantCulture));
-        w.WriteEndElement();
-    }
-
-    private static void WriteMap(XmlWriter w, IReadOnlyDictionary<string, string> map)
-    {
-        w.WriteStartElement("metadata");
         foreach (var (k, v) in map)
         {
             // XML has no element with an empty name; such a key (JSON allows it) is served in JSON only.
@@ -125,14 +68,6 @@ internal static class EurekaXmlWriter
         w.WriteElementString(name, value.ToString(CultureInfo.InvariantCulture));
 
     private static void Element(XmlWriter w, string name, string value) => w.WriteElementString(name, XmlSafe(value));
-
-    private static void Optional(XmlWriter w, string name, string? value)
-    {
-        if (value is not null)
-        {
-            Element(w, name, value);
-        }
-    }
 
     /// <summary>
     /// <paramref name="value"/> with every character XML 1.0 cannot carry (C0 controls other than tab, CR and LF,
@@ -193,5 +128,40 @@ internal static class EurekaXmlWriter
             body(w);
         }
         return ms.ToArray();
+    }
+
+    /// <summary>The XML shape of each field: ports as <c>&lt;port enabled="true"&gt;</c>, classes as attributes, text made XML-safe.</summary>
+    private readonly struct Fields(XmlWriter w) : IInstanceWriter
+    {
+        public void Text(string name, string value) => Element(w, name, value);
+
+        public void Number(string name, long value) => EurekaXmlWriter.Number(w, name, value);
+
+        public void NumberText(string name, long value) => EurekaXmlWriter.Number(w, name, value);
+
+        public void OverriddenStatus(string value) => Element(w, "overriddenstatus", value);
+
+        public void Port(string name, int port, bool enabled)
+        {
+            w.WriteStartElement(name);
+            w.WriteAttributeString("enabled", enabled ? "true" : "false");
+            w.WriteString(port.ToString(CultureInfo.InvariantCulture));
+            w.WriteEndElement();
+        }
+
+        public void StartObject(string name, string? @class)
+        {
+            w.WriteStartElement(name);
+            if (@class is not null)
+            {
+                w.WriteAttributeString("class", XmlSafe(@class));
+            }
+        }
+
+        public void EndObject() => w.WriteEndElement();
+
+        public void Map(string name, IReadOnlyDictionary<string, string> map) => WriteMap(w, name, map);
+
+        public void Metadata(IReadOnlyDictionary<string, string> map) => WriteMap(w, "metadata", map);
     }
 }
