@@ -26,39 +26,25 @@ internal static class InstanceStatusParser
         TryParse(value, out var s) ? s : InstanceStatus.UNKNOWN;
 
     /// <summary>A status name in any case, as Eureka's <c>InstanceStatus.toEnum</c>; not Enum.TryParse, which also takes numbers and "UP,DOWN".</summary>
-    public static bool TryParse(string? value, out InstanceStatus status)
-    {
-        status = InstanceStatus.UNKNOWN;
-        if (value is null)
-        {
-            return false;
-        }
-        var name = value.Trim();
-        foreach (var candidate in Enum.GetValues<InstanceStatus>())
-        {
-            if (string.Equals(candidate.ToString(), name, StringComparison.OrdinalIgnoreCase))
-            {
-                status = candidate;
-                return true;
-            }
-        }
-        return false;
-    }
+    public static bool TryParse(string? value, out InstanceStatus status) => TryParseName(value, InstanceStatus.UNKNOWN, out status);
 
     /// <summary>A delta's action type (ADDED, MODIFIED, DELETED) in any case.</summary>
-    public static bool TryParseAction(string? value, out ActionType action)
+    public static bool TryParseAction(string? value, out ActionType action) => TryParseName(value, ActionType.ADDED, out action);
+
+    private static bool TryParseName<T>(string? value, T fallback, out T result)
+        where T : struct, Enum
     {
-        action = ActionType.ADDED;
+        result = fallback;
         if (value is null)
         {
             return false;
         }
         var name = value.Trim();
-        foreach (var candidate in Enum.GetValues<ActionType>())
+        foreach (var candidate in Enum.GetValues<T>())
         {
             if (string.Equals(candidate.ToString(), name, StringComparison.OrdinalIgnoreCase))
             {
-                action = candidate;
+                result = candidate;
                 return true;
             }
         }
