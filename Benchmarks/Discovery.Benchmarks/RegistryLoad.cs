@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Infrastructure.Discovery.Client.Eureka.Transport;
+using Infrastructure.Eureka.Protocol;
 
 namespace Infrastructure.Discovery.Benchmarks;
 
@@ -153,7 +153,7 @@ internal sealed class RegistryLoad(BenchOptions options, HttpClient http, Uri ba
                 var appIndex = i % _apps.Length;
                 var instance = Instance(i, _apps[appIndex], now);
                 renewUris[i] = new Uri(baseUri, $"eureka/apps/{instance.App}/{instance.InstanceId}?status=UP&lastDirtyTimestamp={now.ToString(CultureInfo.InvariantCulture)}");
-                using var content = new ByteArrayContent(EurekaJson.WriteRegistration(instance));
+                using var content = new ByteArrayContent(EurekaJsonWriter.Registration(instance));
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 var start = Stopwatch.GetTimestamp();
                 try
@@ -186,6 +186,8 @@ internal sealed class RegistryLoad(BenchOptions options, HttpClient http, Uri ba
             HostName = host,
             IpAddr = ip,
             Port = 8080,
+            // The client's default, so the payload stays what Discovery.Client sends.
+            SecurePort = 443,
             VipAddress = app.ToLowerInvariant(),
             SecureVipAddress = app.ToLowerInvariant(),
             HomePageUrl = $"http://{host}:8080/",

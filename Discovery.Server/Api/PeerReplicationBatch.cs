@@ -58,8 +58,7 @@ internal static class PeerReplicationBatch
                     if (entity is { } e)
                     {
                         w.WritePropertyName("responseEntity");
-                        using var instance = JsonDocument.Parse(EurekaJsonWriter.Instance(e));
-                        instance.RootElement.GetProperty("instance").WriteTo(w);
+                        EurekaJsonWriter.WriteInstance(w, e);
                     }
                     w.WriteEndObject();
                 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Infrastructure.Discovery.Server.Api;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Discovery.Server.Registry;

@@ -10,8 +10,8 @@ namespace Infrastructure.Packaging.Tests;
 /// </summary>
 public sealed class PackedArtifacts : IAsyncLifetime
 {
-    /// <summary>Package ids of the libraries a service references.</summary>
-    public static readonly string[] LibraryIds = ["Infrastructure.ServiceDefaults", "Infrastructure.Discovery.Client", "Infrastructure.Config.Client"];
+    /// <summary>Package ids of the libraries a service references (Eureka.Protocol through Discovery.Client).</summary>
+    public static readonly string[] LibraryIds = ["Infrastructure.ServiceDefaults", "Infrastructure.Eureka.Protocol", "Infrastructure.Discovery.Client", "Infrastructure.Config.Client"];
 
     /// <summary>The template package's id.</summary>
     public const string TemplateId = "Infrastructure.Templates";

@@ -66,7 +66,7 @@ internal sealed class LocalRegistry
             foreach (var i in changes)
             {
                 touched.Add(i.App);
-                if (i.ActionType == InstanceStatus.Deleted)
+                if (i.ActionType == ActionType.DELETED)
                 {
                     if (_apps.TryGetValue(i.App, out var app) && app.Remove(i.InstanceId) && app.Count == 0)
                     {
@@ -109,7 +109,8 @@ internal sealed class LocalRegistry
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var i in instances)
         {
-            counts[i.Status] = counts.GetValueOrDefault(i.Status) + 1;
+            var status = i.Status.ToString();
+            counts[status] = counts.GetValueOrDefault(status) + 1;
         }
         var sb = new StringBuilder();
         foreach (var (status, count) in counts)
@@ -160,7 +161,7 @@ internal sealed class LocalRegistry
     }
 
     private static ServiceInstance[] UpInstances(Dictionary<string, InstanceInfo> app) => app.Values
-        .Where(i => i.Status == InstanceStatus.Up)
+        .Where(i => i.Status == InstanceStatus.UP)
         .OrderBy(i => i.InstanceId, StringComparer.Ordinal)
         .Select(i => i.ToServiceInstance())
         .ToArray();

@@ -119,6 +119,6 @@ internal sealed class RegistryFetchService : BackgroundService
         var all = await _client.GetApplicationsAsync(cancellationToken).ConfigureAwait(false);
         _registry.ReplaceAll(all.Instances);
         FullFetches++;
-        Log.FullFetch(_logger, _registry.GetServices().Count, all.Instances.Count, all.Instances.Count(i => i.Status == InstanceStatus.Up));
+        Log.FullFetch(_logger, _registry.GetServices().Count, all.Instances.Count, all.Instances.Count(i => i.Status == InstanceStatus.UP));
     }
 }

@@ -47,7 +47,7 @@ internal sealed class EurekaHttpClient : IDisposable
     /// <summary><c>POST apps/{APP}</c>; true on 2xx (Eureka answers 204).</summary>
     public async Task<HttpStatusCode> RegisterAsync(InstanceInfo instance, CancellationToken cancellationToken)
     {
-        var body = EurekaJson.WriteRegistration(instance);
+        var body = EurekaJsonWriter.Registration(instance);
         using var response = await SendAsync(server =>
         {
             var content = new ByteArrayContent(body);
@@ -87,7 +87,7 @@ internal sealed class EurekaHttpClient : IDisposable
             throw new EurekaServerException($"GET {path} answered {(int)response.StatusCode}", response.StatusCode);
         }
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        return EurekaJson.ParseApplications(bytes);
+        return ApplicationsReader.Parse(bytes);
     }
 
     /// <summary>Sends to the current server, failing over to the next on transport errors and 5xx answers.</summary>
