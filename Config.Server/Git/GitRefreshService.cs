@@ -12,14 +12,14 @@ internal sealed partial class GitRefreshService(
         if (options.Value.RefreshRate <= 0)
         {
             await Task.Yield();
-            Refresh();
+            await RefreshAsync(stoppingToken);
             return;
         }
         var period = TimeSpan.FromSeconds(options.Value.RefreshRate);
-        await BackgroundLoop.RunNowAndEveryAsync("git-refresh", () => period, Refresh, time, logger, stoppingToken);
+        await BackgroundLoop.RunNowAndEveryAsync("git-refresh", () => period, RefreshAsync, time, logger, stoppingToken);
     }
 
-    private void Refresh()
+    private ValueTask RefreshAsync(CancellationToken stoppingToken)
     {
         try
         {
@@ -29,6 +29,7 @@ internal sealed partial class GitRefreshService(
         {
             LogRefreshFailed(logger, e);
         }
+        return ValueTask.CompletedTask;
     }
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "Git refresh failed")]

@@ -220,9 +220,8 @@ internal sealed class InstanceRegistry
     }
 
     /// <summary>Puts a status override (<c>PUT .../status?value=</c>); forwarded unless a peer sent it.</summary>
-    public bool StatusUpdate(string app, string id, InstanceStatus newStatus, long? lastDirtyTimestamp, bool isReplication)
-    {
-        var found = TryModify(app, id, (lease, now) =>
+    public bool StatusUpdate(string app, string id, InstanceStatus newStatus, long? lastDirtyTimestamp, bool isReplication) =>
+        Modify(app, id, isReplication, (lease, now) =>
         {
             lease.Renew(now);
             if (newStatus == InstanceStatus.UP)
@@ -232,26 +231,14 @@ internal sealed class InstanceRegistry
             _overriddenStatus[id] = newStatus;
             var info = lease.Holder;
             return info with { OverriddenStatus = newStatus, Status = newStatus, LastDirtyTimestamp = Newer(lastDirtyTimestamp, info.LastDirtyTimestamp) };
-        }, out var changedApp);
-        if (!found)
-        {
-            return false;
-        }
-        Publish(changedApp, isReplication, () => new ReplicationTask(ReplicationAction.StatusUpdate, app.ToUpperInvariant(), id)
-        {
-            Status = newStatus,
-            LastDirtyTimestamp = lastDirtyTimestamp,
-        });
-        return true;
-    }
+        }, () => new ReplicationTask(ReplicationAction.StatusUpdate, app.ToUpperInvariant(), id) { Status = newStatus, LastDirtyTimestamp = lastDirtyTimestamp });
 
     /// <summary>
     /// Removes a status override (<c>DELETE .../status[?value=]</c>); the instance takes <paramref name="newStatus"/>.
     /// Forwarded unless a peer sent it, even when there was no override here: a peer may still hold one.
     /// </summary>
-    public bool DeleteStatusOverride(string app, string id, InstanceStatus newStatus, long? lastDirtyTimestamp, bool isReplication)
-    {
-        var found = TryModify(app, id, (lease, now) =>
+    public bool DeleteStatusOverride(string app, string id, InstanceStatus newStatus, long? lastDirtyTimestamp, bool isReplication) =>
+        Modify(app, id, isReplication, (lease, now) =>
         {
             lease.Renew(now);
             if (!_overriddenStatus.TryRemove(id, out _))
@@ -260,23 +247,11 @@ internal sealed class InstanceRegistry
             }
             var info = lease.Holder;
             return info with { OverriddenStatus = InstanceStatus.UNKNOWN, Status = newStatus, LastDirtyTimestamp = Newer(lastDirtyTimestamp, info.LastDirtyTimestamp) };
-        }, out var changedApp);
-        if (!found)
-        {
-            return false;
-        }
-        Publish(changedApp, isReplication, () => new ReplicationTask(ReplicationAction.DeleteStatusOverride, app.ToUpperInvariant(), id)
-        {
-            Status = newStatus,
-            LastDirtyTimestamp = lastDirtyTimestamp,
-        });
-        return true;
-    }
+        }, () => new ReplicationTask(ReplicationAction.DeleteStatusOverride, app.ToUpperInvariant(), id) { Status = newStatus, LastDirtyTimestamp = lastDirtyTimestamp });
 
     /// <summary>Merges metadata keys into an instance (<c>PUT .../metadata?key=value</c>) and marks it dirty; forwarded unless a peer sent it.</summary>
-    public bool UpdateMetadata(string app, string id, IReadOnlyDictionary<string, string> values, bool isReplication = false)
-    {
-        var found = TryModify(app, id, (lease, now) =>
+    public bool UpdateMetadata(string app, string id, IReadOnlyDictionary<string, string> values, bool isReplication = false) =>
+        Modify(app, id, isReplication, (lease, now) =>
         {
             var info = lease.Holder;
             var merged = new Dictionary<string, string>(info.Metadata, StringComparer.Ordinal);
@@ -285,23 +260,15 @@ internal sealed class InstanceRegistry
                 merged[k] = v;
             }
             return info with { Metadata = merged, LastDirtyTimestamp = now };
-        }, out var changedApp);
-        if (!found)
-        {
-            return false;
-        }
-        Publish(changedApp, isReplication, () => new ReplicationTask(ReplicationAction.Metadata, app.ToUpperInvariant(), id) { Metadata = values });
-        return true;
-    }
+        }, () => new ReplicationTask(ReplicationAction.Metadata, app.ToUpperInvariant(), id) { Metadata = values });
 
     /// <summary>
     /// Applies <paramref name="change"/> to a registered instance under the write lock and records the result in the
-    /// delta queue as MODIFIED (a null result changes nothing). False when the instance is unknown; <paramref name="changedApp"/>
-    /// names its application when something changed.
+    /// delta queue as MODIFIED (a null result changes nothing here), then publishes it. False when the instance is unknown.
     /// </summary>
-    private bool TryModify(string app, string id, Func<Lease, long, InstanceInfo?> change, out string? changedApp)
+    private bool Modify(string app, string id, bool isReplication, Func<Lease, long, InstanceInfo?> change, Func<ReplicationTask> forward)
     {
-        changedApp = null;
+        string? changedApp = null;
         var now = Now;
         lock (_write)
         {
@@ -315,8 +282,9 @@ internal sealed class InstanceRegistry
                 Enqueue(lease, now);
                 changedApp = updated.App;
             }
-            return true;
         }
+        Publish(changedApp, isReplication, forward);
+        return true;
     }
 
     /// <summary>

@@ -17,23 +17,16 @@ public static partial class BackgroundLoop
         TimeProvider time, ILogger logger, CancellationToken stoppingToken) =>
         RunAsync(name, runFirst: false, interval, work, time, logger, stoppingToken);
 
+    /// <summary>The synchronous form of <see cref="RunEveryAsync(string, Func{TimeSpan}, Func{CancellationToken, ValueTask}, TimeProvider, ILogger, CancellationToken)"/>.</summary>
+    public static Task RunEveryAsync(
+        string name, Func<TimeSpan> interval, Action work, TimeProvider time, ILogger logger, CancellationToken stoppingToken) =>
+        RunAsync(name, runFirst: false, interval, Synchronous(work), time, logger, stoppingToken);
+
     /// <summary>Runs <paramref name="work"/> at once, then every <paramref name="interval"/>, as <see cref="RunEveryAsync(string, Func{TimeSpan}, Func{CancellationToken, ValueTask}, TimeProvider, ILogger, CancellationToken)"/>.</summary>
     public static Task RunNowAndEveryAsync(
         string name, Func<TimeSpan> interval, Func<CancellationToken, ValueTask> work,
         TimeProvider time, ILogger logger, CancellationToken stoppingToken) =>
         RunAsync(name, runFirst: true, interval, work, time, logger, stoppingToken);
-
-    /// <summary>The synchronous form of <see cref="RunNowAndEveryAsync(string, Func{TimeSpan}, Func{CancellationToken, ValueTask}, TimeProvider, ILogger, CancellationToken)"/>.</summary>
-    public static Task RunNowAndEveryAsync(
-        string name, Func<TimeSpan> interval, Action work, TimeProvider time, ILogger logger, CancellationToken stoppingToken)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        return RunAsync(name, runFirst: true, interval, _ =>
-        {
-            work();
-            return ValueTask.CompletedTask;
-        }, time, logger, stoppingToken);
-    }
 
     private static async Task RunAsync(
         string name, bool runFirst, Func<TimeSpan> interval, Func<CancellationToken, ValueTask> work,
@@ -71,18 +64,6 @@ public static partial class BackgroundLoop
         }
     }
 
-    /// <summary>The synchronous form of <see cref="RunEveryAsync(string, Func{TimeSpan}, Func{CancellationToken, ValueTask}, TimeProvider, ILogger, CancellationToken)"/>.</summary>
-    public static Task RunEveryAsync(
-        string name, Func<TimeSpan> interval, Action work, TimeProvider time, ILogger logger, CancellationToken stoppingToken)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        return RunAsync(name, runFirst: false, interval, _ =>
-        {
-            work();
-            return ValueTask.CompletedTask;
-        }, time, logger, stoppingToken);
-    }
-
     /// <summary>Handles each item of <paramref name="items"/> (a queue) in turn until it completes or <paramref name="stoppingToken"/> is cancelled; a failing item is logged and skipped.</summary>
     public static async Task RunForEachAsync<T>(
         string name, IAsyncEnumerable<T> items, Func<T, CancellationToken, Task> work, ILogger logger, CancellationToken stoppingToken)
@@ -110,6 +91,16 @@ public static partial class BackgroundLoop
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    private static Func<CancellationToken, ValueTask> Synchronous(Action work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return _ =>
+        {
+            work();
+            return ValueTask.CompletedTask;
+        };
     }
 
     private static async Task DelayAsync(TimeSpan interval, TimeProvider time, CancellationToken ct)

@@ -7,71 +7,71 @@ namespace Infrastructure.Discovery.Server.Tests.Registry;
 /// <summary>The registry's replication decision: a local write goes to the peers once, a peer's write is applied and goes nowhere.</summary>
 public sealed class PeerAwareRegistryTests
 {
+    // xunit builds the class anew for every test: each starts with an empty registry and nothing sent.
+    private readonly RecordingPeers _peers = new();
+    private readonly RegistryHarness _h;
+
+    public PeerAwareRegistryTests() => _h = new RegistryHarness(peers: _peers);
+
     [Fact]
     public void LocalWrites_EveryAction_ReplicatedOnceWithWhatPeersNeed()
     {
-        var peers = new RecordingPeers();
-        var h = new RegistryHarness(peers: peers);
         var info = Info("orders", "h1:orders:80", dirty: 1000);
 
-        h.Registry.Register(info, isReplication: false);
-        Assert.Equal(RenewResult.Ok, h.Registry.Renew("orders", "h1:orders:80", isReplication: false));
-        Assert.True(h.Registry.StatusUpdate("orders", "h1:orders:80", InstanceStatus.OUT_OF_SERVICE, 2000, isReplication: false));
-        Assert.True(h.Registry.DeleteStatusOverride("orders", "h1:orders:80", InstanceStatus.UP, 3000, isReplication: false));
-        Assert.True(h.Registry.UpdateMetadata("orders", "h1:orders:80", new Dictionary<string, string> { ["v"] = "2" }, isReplication: false));
-        Assert.True(h.Registry.Cancel("orders", "h1:orders:80", isReplication: false));
+        _h.Registry.Register(info, isReplication: false);
+        Assert.Equal(RenewResult.Ok, _h.Registry.Renew("orders", "h1:orders:80", isReplication: false));
+        Assert.True(_h.Registry.StatusUpdate("orders", "h1:orders:80", InstanceStatus.OUT_OF_SERVICE, 2000, isReplication: false));
+        Assert.True(_h.Registry.DeleteStatusOverride("orders", "h1:orders:80", InstanceStatus.UP, 3000, isReplication: false));
+        Assert.True(_h.Registry.UpdateMetadata("orders", "h1:orders:80", new Dictionary<string, string> { ["v"] = "2" }, isReplication: false));
+        Assert.True(_h.Registry.Cancel("orders", "h1:orders:80", isReplication: false));
 
         Assert.Equal(
             [ReplicationAction.Register, ReplicationAction.Heartbeat, ReplicationAction.StatusUpdate,
                 ReplicationAction.DeleteStatusOverride, ReplicationAction.Metadata, ReplicationAction.Cancel],
-            peers.Tasks.Select(t => t.Action));
-        Assert.All(peers.Tasks, t => Assert.Equal(("ORDERS", "h1:orders:80"), (t.App, t.Id)));
-        Assert.Same(info, peers.Tasks[0].Instance);
-        Assert.Equal((InstanceStatus.UP, 1000L), (peers.Tasks[1].Status, peers.Tasks[1].LastDirtyTimestamp));
-        Assert.Equal((InstanceStatus.OUT_OF_SERVICE, 2000L), (peers.Tasks[2].Status, peers.Tasks[2].LastDirtyTimestamp));
-        Assert.Equal((InstanceStatus.UP, 3000L), (peers.Tasks[3].Status, peers.Tasks[3].LastDirtyTimestamp));
-        Assert.Equal("2", peers.Tasks[4].Metadata!["v"]);
+            _peers.Tasks.Select(t => t.Action));
+        Assert.All(_peers.Tasks, t => Assert.Equal(("ORDERS", "h1:orders:80"), (t.App, t.Id)));
+        Assert.Same(info, _peers.Tasks[0].Instance);
+        Assert.Equal((InstanceStatus.UP, 1000L), (_peers.Tasks[1].Status, _peers.Tasks[1].LastDirtyTimestamp));
+        Assert.Equal((InstanceStatus.OUT_OF_SERVICE, 2000L), (_peers.Tasks[2].Status, _peers.Tasks[2].LastDirtyTimestamp));
+        Assert.Equal((InstanceStatus.UP, 3000L), (_peers.Tasks[3].Status, _peers.Tasks[3].LastDirtyTimestamp));
+        Assert.Equal("2", _peers.Tasks[4].Metadata!["v"]);
     }
 
     [Fact]
     public void PeerWrites_EveryAction_AppliedAndNotReplicatedBack()
     {
-        var peers = new RecordingPeers();
-        var h = new RegistryHarness(peers: peers);
 
-        h.Registry.Register(Info("orders", "h1:orders:80", dirty: 1000), isReplication: true);
-        Assert.True(h.Registry.TryGetInstance("orders", "h1:orders:80", out _));
-        Assert.Equal(RenewResult.Ok, h.Registry.Renew("orders", "h1:orders:80", isReplication: true));
-        Assert.True(h.Registry.StatusUpdate("orders", "h1:orders:80", InstanceStatus.OUT_OF_SERVICE, 2000, isReplication: true));
-        Assert.True(h.Registry.TryGetInstance("orders", "h1:orders:80", out var afterStatus));
+        _h.Registry.Register(Info("orders", "h1:orders:80", dirty: 1000), isReplication: true);
+        Assert.True(_h.Registry.TryGetInstance("orders", "h1:orders:80", out _));
+        Assert.Equal(RenewResult.Ok, _h.Registry.Renew("orders", "h1:orders:80", isReplication: true));
+        Assert.True(_h.Registry.StatusUpdate("orders", "h1:orders:80", InstanceStatus.OUT_OF_SERVICE, 2000, isReplication: true));
+        Assert.True(_h.Registry.TryGetInstance("orders", "h1:orders:80", out var afterStatus));
         Assert.Equal(InstanceStatus.OUT_OF_SERVICE, afterStatus.Info.Status);
-        Assert.True(h.Registry.DeleteStatusOverride("orders", "h1:orders:80", InstanceStatus.UP, 3000, isReplication: true));
-        Assert.True(h.Registry.UpdateMetadata("orders", "h1:orders:80", new Dictionary<string, string> { ["v"] = "2" }, isReplication: true));
-        Assert.True(h.Registry.TryGetInstance("orders", "h1:orders:80", out var afterMetadata));
+        Assert.True(_h.Registry.DeleteStatusOverride("orders", "h1:orders:80", InstanceStatus.UP, 3000, isReplication: true));
+        Assert.True(_h.Registry.UpdateMetadata("orders", "h1:orders:80", new Dictionary<string, string> { ["v"] = "2" }, isReplication: true));
+        Assert.True(_h.Registry.TryGetInstance("orders", "h1:orders:80", out var afterMetadata));
         Assert.Equal(InstanceStatus.UP, afterMetadata.Info.Status);
         Assert.Equal("2", afterMetadata.Info.Metadata["v"]);
-        Assert.True(h.Registry.Cancel("orders", "h1:orders:80", isReplication: true));
-        Assert.False(h.Registry.TryGetInstance("orders", "h1:orders:80", out _));
+        Assert.True(_h.Registry.Cancel("orders", "h1:orders:80", isReplication: true));
+        Assert.False(_h.Registry.TryGetInstance("orders", "h1:orders:80", out _));
 
-        Assert.Empty(peers.Tasks);
+        Assert.Empty(_peers.Tasks);
     }
 
     [Fact]
     public void LocalWrites_RefusedOrUnknown_NotReplicated()
     {
-        var peers = new RecordingPeers();
-        var h = new RegistryHarness(peers: peers);
-        h.Registry.Register(Info("a", "1", dirty: 1000), isReplication: true);
+        _h.Registry.Register(Info("a", "1", dirty: 1000), isReplication: true);
 
         // The client's copy is newer than ours: it must re-register (404), and nothing is forwarded.
-        Assert.Equal(RenewResult.NotFound, h.Registry.Renew("a", "1", isReplication: false, lastDirtyTimestamp: 2000));
-        Assert.Equal(RenewResult.NotFound, h.Registry.Renew("a", "nope", isReplication: false));
-        Assert.False(h.Registry.Cancel("a", "nope", isReplication: false));
-        Assert.False(h.Registry.StatusUpdate("a", "nope", InstanceStatus.DOWN, null, isReplication: false));
-        Assert.False(h.Registry.DeleteStatusOverride("a", "nope", InstanceStatus.UP, null, isReplication: false));
-        Assert.False(h.Registry.UpdateMetadata("a", "nope", new Dictionary<string, string> { ["v"] = "2" }, isReplication: false));
+        Assert.Equal(RenewResult.NotFound, _h.Registry.Renew("a", "1", isReplication: false, lastDirtyTimestamp: 2000));
+        Assert.Equal(RenewResult.NotFound, _h.Registry.Renew("a", "nope", isReplication: false));
+        Assert.False(_h.Registry.Cancel("a", "nope", isReplication: false));
+        Assert.False(_h.Registry.StatusUpdate("a", "nope", InstanceStatus.DOWN, null, isReplication: false));
+        Assert.False(_h.Registry.DeleteStatusOverride("a", "nope", InstanceStatus.UP, null, isReplication: false));
+        Assert.False(_h.Registry.UpdateMetadata("a", "nope", new Dictionary<string, string> { ["v"] = "2" }, isReplication: false));
 
-        Assert.Empty(peers.Tasks);
+        Assert.Empty(_peers.Tasks);
     }
 
     [Fact]
@@ -93,13 +93,11 @@ public sealed class PeerAwareRegistryTests
     [Fact]
     public void LocalWrite_Subscribers_SeeItAlreadyQueuedForPeers()
     {
-        var peers = new RecordingPeers();
-        var h = new RegistryHarness(peers: peers);
         var queuedWhenAnnounced = new List<int>();
-        h.Registry.Changed += _ => queuedWhenAnnounced.Add(peers.Tasks.Count);
+        _h.Registry.Changed += _ => queuedWhenAnnounced.Add(_peers.Tasks.Count);
 
-        h.Registry.Register(Info("a", "1"), isReplication: false);
-        h.Registry.Cancel("a", "1", isReplication: false);
+        _h.Registry.Register(Info("a", "1"), isReplication: false);
+        _h.Registry.Cancel("a", "1", isReplication: false);
 
         Assert.Equal([1, 2], queuedWhenAnnounced);
     }

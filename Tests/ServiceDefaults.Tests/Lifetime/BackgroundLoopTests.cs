@@ -70,7 +70,7 @@ public sealed class BackgroundLoopTests
         var secondRun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stop = new CancellationTokenSource();
 
-        var loop = BackgroundLoop.RunNowAndEveryAsync("key maintenance", () => Interval, () =>
+        var loop = BackgroundLoop.RunNowAndEveryAsync("key maintenance", () => Interval, _ =>
         {
             if (Interlocked.Increment(ref calls) == 1)
             {
@@ -78,6 +78,7 @@ public sealed class BackgroundLoopTests
                 throw new TimeoutException("store unreachable");
             }
             secondRun.TrySetResult();
+            return ValueTask.CompletedTask;
         }, time, logger, stop.Token);
         // The first run needs no tick of the clock.
         await firstRun.Task.WaitAsync(Hang);
