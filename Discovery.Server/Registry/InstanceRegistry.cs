@@ -288,9 +288,9 @@ internal sealed class InstanceRegistry
     }
 
     /// <summary>
-    /// Where every write ends once applied, in Eureka's order: forwarded to the peers unless a peer sent it (so a change
-    /// never echoes back and forth), then announced to <see cref="Changed"/> subscribers (response cache, Consul index).
-    /// <paramref name="forward"/> builds the task only when there is someone to send it to.
+    /// Where every write ends once applied: forwarded to the peers unless a peer sent it (Eureka's <c>replicateToPeers</c>;
+    /// so a change never echoes back and forth), then announced to <see cref="Changed"/> subscribers (response cache,
+    /// Consul index). <paramref name="forward"/> builds the task only when there is someone to send it to.
     /// </summary>
     private void Publish(string? changedApp, bool isReplication, Func<ReplicationTask?>? forward)
     {
