@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Infrastructure.Auth.Server.Stores;
+using Infrastructure.ServiceDefaults.Lifetime;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -145,24 +146,16 @@ internal sealed partial class KeyManager(ISigningKeyStore store, IOptions<Signin
     private static partial void LogRetired(ILogger logger, string keyId);
 }
 
-/// <summary>Keeps the key ring current even when no request arrives (rotation happens on time, JWKS announces early).</summary>
-internal sealed class KeyMaintenanceService(KeyManager keys, IOptions<SigningKeyOptions> options, TimeProvider time) : BackgroundService
+/// <summary>
+/// Keeps the key ring current even when no request arrives (rotation happens on time, JWKS announces early): at start,
+/// then every cache duration. A failed pass (the store briefly unreachable) is logged; requests keep the cached ring.
+/// </summary>
+internal sealed class KeyMaintenanceService(KeyManager keys, IOptions<SigningKeyOptions> options, TimeProvider time, ILogger<KeyMaintenanceService> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var period = options.Value.CacheDuration > TimeSpan.Zero ? options.Value.CacheDuration : TimeSpan.FromMinutes(1);
-        using var timer = new PeriodicTimer(period, time);
-        do
-        {
-            try
-            {
-                await keys.GetKeyRingAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The store may be briefly unreachable; the next tick retries and requests keep the cached ring.
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        return BackgroundLoop.RunNowAndEveryAsync("signing-key-maintenance", () => period,
+            async ct => await keys.GetKeyRingAsync(ct), time, logger, stoppingToken);
     }
 }

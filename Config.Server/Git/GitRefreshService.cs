@@ -1,44 +1,34 @@
+using Infrastructure.ServiceDefaults.Lifetime;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Config.Server.Git;
 
 /// <summary>Clones on start and, when <see cref="GitOptions.RefreshRate"/> is positive, fetches on that period so new commits publish refresh events without a request.</summary>
-internal sealed partial class GitRefreshService(GitEnvironmentRepository repository, IOptions<GitOptions> options, ILogger<GitRefreshService> logger) : BackgroundService
+internal sealed partial class GitRefreshService(
+    GitEnvironmentRepository repository, IOptions<GitOptions> options, TimeProvider time, ILogger<GitRefreshService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await Task.Yield();
-        var period = TimeSpan.FromSeconds(Math.Max(1, options.Value.RefreshRate));
-        do
+        if (options.Value.RefreshRate <= 0)
         {
-            try
-            {
-                await repository.RefreshNowAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogRefreshFailed(logger, e);
-            }
-            if (options.Value.RefreshRate <= 0)
-            {
-                return;
-            }
-            try
-            {
-                // Task.Delay takes at most about 49 days; Spring's refresh rate may be longer.
-                for (var left = period; left > TimeSpan.Zero;)
-                {
-                    var step = left < TimeSpan.FromDays(1) ? left : TimeSpan.FromDays(1);
-                    await Task.Delay(step, stoppingToken);
-                    left -= step;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            await Task.Yield();
+            await RefreshAsync(stoppingToken);
+            return;
         }
-        while (!stoppingToken.IsCancellationRequested);
+        var period = TimeSpan.FromSeconds(options.Value.RefreshRate);
+        await BackgroundLoop.RunNowAndEveryAsync("git-refresh", () => period, RefreshAsync, time, logger, stoppingToken);
+    }
+
+    private async ValueTask RefreshAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await repository.RefreshNowAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogRefreshFailed(logger, e);
+        }
     }
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "Git refresh failed")]

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Infrastructure.Discovery.Server.Registry;
-using Infrastructure.Discovery.Server.Replication;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Discovery.Server.Api;
@@ -36,7 +35,7 @@ internal static partial class EurekaApi
     }
 
     private static async Task<IResult> RegisterAsync(
-        string app, HttpContext ctx, RegistryWrites writes,
+        string app, HttpContext ctx, InstanceRegistry registry,
         IOptionsMonitor<EurekaServerOptions> options, TimeProvider time, ILoggerFactory loggers)
     {
         if (app.Equals("delta", StringComparison.OrdinalIgnoreCase))
@@ -68,7 +67,7 @@ internal static partial class EurekaApi
             // Eureka accepts these, so we do too; the warning is for whoever reads the logs wondering about the instance.
             LogAcceptedWithWarnings(loggers.CreateLogger(typeof(EurekaApi)), info.App, info.InstanceId, string.Join("; ", warnings));
         }
-        writes.Register(info, IsReplication(ctx));
+        registry.Register(info, IsReplication(ctx));
         // Exactly 204: several clients (eureka-js-client among them) treat anything else as failure.
         return Results.NoContent();
     }
@@ -79,7 +78,7 @@ internal static partial class EurekaApi
     private static IResult GetInstanceById(string id, HttpContext ctx, InstanceRegistry registry) =>
         registry.TryGetInstanceById(id, out var instance) ? Payload(ctx, instance) : Results.NotFound();
 
-    private static IResult Renew(string app, string id, HttpContext ctx, RegistryWrites writes)
+    private static IResult Renew(string app, string id, HttpContext ctx, InstanceRegistry registry)
     {
         var q = ctx.Request.Query;
         if (!TryLong(q["lastDirtyTimestamp"], out var dirty))
@@ -87,19 +86,19 @@ internal static partial class EurekaApi
             return BadRequest("lastDirtyTimestamp must be an integer (Unix ms)");
         }
         InstanceStatus? overridden = q["overriddenstatus"].ToString() is { Length: > 0 } o ? InstanceStatusParser.ParseOrUnknown(o) : null;
-        var result = writes.Renew(app, id, IsReplication(ctx), dirty, overridden);
+        var result = registry.Renew(app, id, IsReplication(ctx), dirty, overridden);
         return result switch
         {
             RenewResult.Ok => Results.Ok(),
-            RenewResult.Conflict when writes.Registry.TryGetInstance(app, id, out var ours) => Payload(ctx, ours, StatusCodes.Status409Conflict),
+            RenewResult.Conflict when registry.TryGetInstance(app, id, out var ours) => Payload(ctx, ours, StatusCodes.Status409Conflict),
             _ => Results.NotFound(),
         };
     }
 
-    private static IResult Cancel(string app, string id, HttpContext ctx, RegistryWrites writes) =>
-        writes.Cancel(app, id, IsReplication(ctx)) ? Results.Ok() : Results.NotFound();
+    private static IResult Cancel(string app, string id, HttpContext ctx, InstanceRegistry registry) =>
+        registry.Cancel(app, id, IsReplication(ctx)) ? Results.Ok() : Results.NotFound();
 
-    private static IResult StatusUpdate(string app, string id, HttpContext ctx, RegistryWrites writes)
+    private static IResult StatusUpdate(string app, string id, HttpContext ctx, InstanceRegistry registry)
     {
         var q = ctx.Request.Query;
         if (!InstanceStatusParser.TryParse(q["value"], out var status))
@@ -110,10 +109,10 @@ internal static partial class EurekaApi
         {
             return BadRequest("lastDirtyTimestamp must be an integer (Unix ms)");
         }
-        return writes.StatusUpdate(app, id, status, dirty, IsReplication(ctx)) ? Results.Ok() : Results.NotFound();
+        return registry.StatusUpdate(app, id, status, dirty, IsReplication(ctx)) ? Results.Ok() : Results.NotFound();
     }
 
-    private static IResult DeleteStatusOverride(string app, string id, HttpContext ctx, RegistryWrites writes)
+    private static IResult DeleteStatusOverride(string app, string id, HttpContext ctx, InstanceRegistry registry)
     {
         var q = ctx.Request.Query;
         var status = InstanceStatus.UNKNOWN;
@@ -125,10 +124,10 @@ internal static partial class EurekaApi
         {
             return BadRequest("lastDirtyTimestamp must be an integer (Unix ms)");
         }
-        return writes.DeleteStatusOverride(app, id, status, dirty, IsReplication(ctx)) ? Results.Ok() : Results.NotFound();
+        return registry.DeleteStatusOverride(app, id, status, dirty, IsReplication(ctx)) ? Results.Ok() : Results.NotFound();
     }
 
-    private static IResult UpdateMetadata(string app, string id, HttpContext ctx, RegistryWrites writes)
+    private static IResult UpdateMetadata(string app, string id, HttpContext ctx, InstanceRegistry registry)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in ctx.Request.Query)
@@ -143,7 +142,7 @@ internal static partial class EurekaApi
         {
             return BadRequest("No metadata given: use PUT .../metadata?key=value");
         }
-        return writes.UpdateMetadata(app, id, values, IsReplication(ctx)) ? Results.Ok() : Results.NotFound();
+        return registry.UpdateMetadata(app, id, values, IsReplication(ctx)) ? Results.Ok() : Results.NotFound();
     }
 
     private static IResult Cached(HttpContext ctx, ResponseCache cache, CacheEntity entity, string name)

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
 using Infrastructure.Discovery.Server.Registry;
-using Infrastructure.Discovery.Server.Replication;
 using Infrastructure.ServiceDefaults.Lifetime;
 using Microsoft.Extensions.Options;
 
@@ -25,8 +24,8 @@ internal enum TtlUpdateResult
 /// The Consul agent of this node: services registered through its API are Eureka instances it keeps alive (it renews
 /// their leases, as a Eureka client would, and registers them again if the registry lost them, as Consul's
 /// anti-entropy does) and whose checks it runs. A check's result is the instance's Eureka status: critical is DOWN,
-/// passing or warning is UP; maintenance is the OUT_OF_SERVICE override. Every write goes through
-/// <see cref="RegistryWrites"/>, so it reaches Eureka peers like a Eureka client's.
+/// passing or warning is UP; maintenance is the OUT_OF_SERVICE override. Every write goes to the peer-aware
+/// <see cref="InstanceRegistry"/> as a client's, so it reaches Eureka peers like a Eureka client's.
 /// </summary>
 internal sealed partial class ConsulAgent : BackgroundService
 {
@@ -43,7 +42,7 @@ internal sealed partial class ConsulAgent : BackgroundService
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, LocalService> _services = new(StringComparer.Ordinal);
-    private readonly RegistryWrites _writes;
+    private readonly InstanceRegistry _registry;
     private readonly ConsulIndex _index;
     private readonly TimeProvider _time;
     private readonly IHttpClientFactory _http;
@@ -51,9 +50,9 @@ internal sealed partial class ConsulAgent : BackgroundService
     private readonly ILogger<ConsulAgent> _logger;
     private CancellationToken _stopping = CancellationToken.None;
 
-    public ConsulAgent(RegistryWrites writes, ConsulIndex index, TimeProvider time, IHttpClientFactory http, IOptions<ConsulApiOptions> options, ILogger<ConsulAgent> logger)
+    public ConsulAgent(InstanceRegistry registry, ConsulIndex index, TimeProvider time, IHttpClientFactory http, IOptions<ConsulApiOptions> options, ILogger<ConsulAgent> logger)
     {
-        _writes = writes;
+        _registry = registry;
         _index = index;
         _time = time;
         _http = http;
@@ -105,7 +104,7 @@ internal sealed partial class ConsulAgent : BackgroundService
             if (renamed)
             {
                 // Renamed: the instance moves to another Eureka application (and loses its override there).
-                _writes.Cancel(old!.App, def.Id, isReplication: false);
+                _registry.Cancel(old!.App, def.Id, isReplication: false);
             }
             var service = new LocalService
             {
@@ -119,7 +118,7 @@ internal sealed partial class ConsulAgent : BackgroundService
             Sync(service, now);
             if (renamed && service.MaintenanceReason is not null)
             {
-                _writes.StatusUpdate(app, def.Id, InstanceStatus.OUT_OF_SERVICE, null, isReplication: false);
+                _registry.StatusUpdate(app, def.Id, InstanceStatus.OUT_OF_SERVICE, null, isReplication: false);
             }
         }
         return null;
@@ -134,7 +133,7 @@ internal sealed partial class ConsulAgent : BackgroundService
             {
                 return false;
             }
-            if (!_writes.Cancel(service.App, id, isReplication: false))
+            if (!_registry.Cancel(service.App, id, isReplication: false))
             {
                 _index.Bump(service.App);
             }
@@ -174,16 +173,16 @@ internal sealed partial class ConsulAgent : BackgroundService
             if (enable)
             {
                 service.MaintenanceReason = string.IsNullOrEmpty(reason) ? DefaultMaintenanceReason : reason;
-                if (!_writes.StatusUpdate(service.App, id, InstanceStatus.OUT_OF_SERVICE, null, isReplication: false))
+                if (!_registry.StatusUpdate(service.App, id, InstanceStatus.OUT_OF_SERVICE, null, isReplication: false))
                 {
                     Sync(service, Now);
-                    _writes.StatusUpdate(service.App, id, InstanceStatus.OUT_OF_SERVICE, null, isReplication: false);
+                    _registry.StatusUpdate(service.App, id, InstanceStatus.OUT_OF_SERVICE, null, isReplication: false);
                 }
             }
             else
             {
                 service.MaintenanceReason = null;
-                _writes.DeleteStatusOverride(service.App, id, EurekaStatus(service), null, isReplication: false);
+                _registry.DeleteStatusOverride(service.App, id, EurekaStatus(service), null, isReplication: false);
             }
             return true;
         }
@@ -250,7 +249,7 @@ internal sealed partial class ConsulAgent : BackgroundService
                 else if (now - service.LastRenew >= InstanceInfo.DefaultRenewalIntervalInSecs * 1000L)
                 {
                     service.LastRenew = now;
-                    if (_writes.Renew(service.App, service.Definition.Id, isReplication: false) == RenewResult.NotFound)
+                    if (_registry.Renew(service.App, service.Definition.Id, isReplication: false) == RenewResult.NotFound)
                     {
                         // Cancelled through Eureka or evicted: the agent registers it again, as Consul's anti-entropy would.
                         Sync(service, now);
@@ -260,7 +259,7 @@ internal sealed partial class ConsulAgent : BackgroundService
             foreach (var service in reap)
             {
                 _services.Remove(service.Definition.Id);
-                if (!_writes.Cancel(service.App, service.Definition.Id, isReplication: false))
+                if (!_registry.Cancel(service.App, service.Definition.Id, isReplication: false))
                 {
                     _index.Bump(service.App);
                 }
@@ -417,7 +416,7 @@ internal sealed partial class ConsulAgent : BackgroundService
     private void Sync(LocalService service, long now)
     {
         var status = EurekaStatus(service);
-        _writes.Register(ToInstance(service, status, now), isReplication: false);
+        _registry.Register(ToInstance(service, status, now), isReplication: false);
         service.SyncedStatus = status;
         service.LastRenew = now;
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Infrastructure.Discovery.Server.Replication;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Discovery.Server.Registry;
@@ -13,7 +14,12 @@ internal enum RenewResult
     Conflict,
 }
 
-/// <summary>The in-memory registry: instances by application, leases, status overrides and the recently-changed queue.</summary>
+/// <summary>
+/// The in-memory registry (instances by application, leases, status overrides, the recently-changed queue), peer-aware
+/// as Eureka's <c>PeerAwareInstanceRegistryImpl</c>: a write is applied, forwarded to the peers unless a peer sent it,
+/// then announced through <see cref="Changed"/>. Eureka and Consul handlers and peer replication all write through here,
+/// so this file alone decides what is replicated.
+/// </summary>
 internal sealed class InstanceRegistry
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Lease>> _apps = new(StringComparer.OrdinalIgnoreCase);
@@ -23,19 +29,22 @@ internal sealed class InstanceRegistry
     private readonly Lock _write = new();
     private readonly TimeProvider _time;
     private readonly IOptionsMonitor<EurekaServerOptions> _options;
+    private readonly IPeerReplicator _peers;
     private long _deltaVersion;
     private int _expectedNumberOfClientsSendingRenews;
     private int _numberOfRenewsPerMinThreshold;
 
-    public InstanceRegistry(TimeProvider time, IOptionsMonitor<EurekaServerOptions> options)
+    /// <summary>A registry replicating to <paramref name="peers"/>; without them it stands alone.</summary>
+    public InstanceRegistry(TimeProvider time, IOptionsMonitor<EurekaServerOptions> options, IPeerReplicator? peers = null)
     {
         _time = time;
         _options = options;
+        _peers = peers ?? new NullPeerReplicator();
         RenewsLastMinute = new MeasuredRate(time);
         StartedAt = time.GetUtcNow();
     }
 
-    /// <summary>Raised after any change with the affected application name (upper-case).</summary>
+    /// <summary>Raised after any change with the affected application name (upper-case); empty for delta-queue housekeeping.</summary>
     public event Action<string>? Changed;
 
     public DateTimeOffset StartedAt { get; }
@@ -61,7 +70,7 @@ internal sealed class InstanceRegistry
         }
     }
 
-    /// <summary>Registers or refreshes an instance (Eureka's <c>AbstractInstanceRegistry.register</c>).</summary>
+    /// <summary>Registers or refreshes an instance (Eureka's <c>register</c>); forwarded as received unless a peer sent it.</summary>
     public void Register(InstanceInfo registrant, bool isReplication)
     {
         var now = Now;
@@ -108,10 +117,14 @@ internal sealed class InstanceRegistry
             gMap[r.InstanceId] = lease;
             Enqueue(lease, now);
         }
-        Changed?.Invoke(registrant.App);
+        Publish(registrant.App, isReplication,
+            () => new ReplicationTask(ReplicationAction.Register, registrant.App, registrant.InstanceId) { Instance = registrant });
     }
 
-    /// <summary>Renews a lease (Eureka's <c>renew</c> plus the instance resource's dirty-timestamp check).</summary>
+    /// <summary>
+    /// Renews a lease (Eureka's <c>renew</c> plus the instance resource's dirty-timestamp check); an accepted renew is
+    /// forwarded as a heartbeat carrying our copy's status and dirty timestamp unless a peer sent it.
+    /// </summary>
     public RenewResult Renew(string app, string id, bool isReplication, long? lastDirtyTimestamp = null, InstanceStatus? overriddenStatus = null)
     {
         if (!TryGetLease(app, id, out var lease))
@@ -140,10 +153,23 @@ internal sealed class InstanceRegistry
         }
         RenewsLastMinute.Increment();
         lease.Renew(Now);
-        if (changed)
-        {
-            Changed?.Invoke(info.App);
-        }
+        var result = CompareDirtyTimestamp(lease, lastDirtyTimestamp, isReplication);
+        // Only an accepted renew goes on: a 404 or 409 is the sender's to repair, not the other peers'.
+        Publish(changed ? info.App : null, isReplication, result != RenewResult.Ok ? null : () =>
+            TryGetLease(app, id, out var current)
+                ? new ReplicationTask(ReplicationAction.Heartbeat, current.Holder.App, id)
+                {
+                    Status = current.Holder.Status,
+                    OverriddenStatus = current.Holder.OverriddenStatus,
+                    LastDirtyTimestamp = current.Holder.LastDirtyTimestamp,
+                }
+                : null);
+        return result;
+    }
+
+    /// <summary>The instance resource's answer to a renew carrying the sender's dirty timestamp.</summary>
+    private static RenewResult CompareDirtyTimestamp(Lease lease, long? lastDirtyTimestamp, bool isReplication)
+    {
         if (lastDirtyTimestamp is { } dirty)
         {
             var ours = lease.Holder.LastDirtyTimestamp;
@@ -159,10 +185,10 @@ internal sealed class InstanceRegistry
         return RenewResult.Ok;
     }
 
-    /// <summary>Removes an instance on its request (Eureka's <c>cancel</c>); lowers the expected renews.</summary>
+    /// <summary>Removes an instance on its request (Eureka's <c>cancel</c>); lowers the expected renews; forwarded unless a peer sent it.</summary>
     public bool Cancel(string app, string id, bool isReplication)
     {
-        if (!InternalCancel(app, id))
+        if (InternalCancel(app, id) is not { } appName)
         {
             return false;
         }
@@ -171,40 +197,32 @@ internal sealed class InstanceRegistry
             Interlocked.Exchange(ref _expectedNumberOfClientsSendingRenews, 0);
         }
         UpdateRenewsPerMinThreshold();
+        Publish(appName, isReplication, () => new ReplicationTask(ReplicationAction.Cancel, app.ToUpperInvariant(), id));
         return true;
     }
 
-    private bool InternalCancel(string app, string id)
+    /// <summary>Removes the lease and records it as DELETED; the application's name, or null when there was no such lease.</summary>
+    private string? InternalCancel(string app, string id)
     {
         var now = Now;
-        string appName;
         lock (_write)
         {
             if (!_apps.TryGetValue(app, out var gMap) || !gMap.TryRemove(id, out var lease))
             {
-                return false;
+                return null;
             }
             _overriddenStatus.TryRemove(id, out _);
             lease.Cancel(now);
             lease.Holder = lease.Holder with { ActionType = ActionType.DELETED, LastUpdatedTimestamp = now };
-            appName = lease.Holder.App;
             Enqueue(lease, now);
+            return lease.Holder.App;
         }
-        Changed?.Invoke(appName);
-        return true;
     }
 
-    /// <summary>Puts a status override (<c>PUT .../status?value=</c>).</summary>
-    public bool StatusUpdate(string app, string id, InstanceStatus newStatus, long? lastDirtyTimestamp, bool isReplication)
-    {
-        var now = Now;
-        string appName;
-        lock (_write)
+    /// <summary>Puts a status override (<c>PUT .../status?value=</c>); forwarded unless a peer sent it.</summary>
+    public bool StatusUpdate(string app, string id, InstanceStatus newStatus, long? lastDirtyTimestamp, bool isReplication) =>
+        Modify(app, id, isReplication, (lease, now) =>
         {
-            if (!TryGetLease(app, id, out var lease))
-            {
-                return false;
-            }
             lease.Renew(now);
             if (newStatus == InstanceStatus.UP)
             {
@@ -212,85 +230,81 @@ internal sealed class InstanceRegistry
             }
             _overriddenStatus[id] = newStatus;
             var info = lease.Holder;
-            var dirty = lastDirtyTimestamp is { } d && d > info.LastDirtyTimestamp ? d : info.LastDirtyTimestamp;
-            lease.Holder = info with
-            {
-                OverriddenStatus = newStatus,
-                Status = newStatus,
-                LastDirtyTimestamp = dirty,
-                ActionType = ActionType.MODIFIED,
-                LastUpdatedTimestamp = now,
-            };
-            appName = info.App;
-            Enqueue(lease, now);
-        }
-        Changed?.Invoke(appName);
-        return true;
-    }
+            return info with { OverriddenStatus = newStatus, Status = newStatus, LastDirtyTimestamp = Newer(lastDirtyTimestamp, info.LastDirtyTimestamp) };
+        }, () => new ReplicationTask(ReplicationAction.StatusUpdate, app.ToUpperInvariant(), id) { Status = newStatus, LastDirtyTimestamp = lastDirtyTimestamp });
 
-    /// <summary>Removes a status override (<c>DELETE .../status[?value=]</c>); the instance takes <paramref name="newStatus"/>.</summary>
-    public bool DeleteStatusOverride(string app, string id, InstanceStatus newStatus, long? lastDirtyTimestamp, bool isReplication)
-    {
-        var now = Now;
-        string appName;
-        lock (_write)
+    /// <summary>
+    /// Removes a status override (<c>DELETE .../status[?value=]</c>); the instance takes <paramref name="newStatus"/>.
+    /// Forwarded unless a peer sent it, even when there was no override here: a peer may still hold one.
+    /// </summary>
+    public bool DeleteStatusOverride(string app, string id, InstanceStatus newStatus, long? lastDirtyTimestamp, bool isReplication) =>
+        Modify(app, id, isReplication, (lease, now) =>
         {
-            if (!TryGetLease(app, id, out var lease))
-            {
-                return false;
-            }
             lease.Renew(now);
             if (!_overriddenStatus.TryRemove(id, out _))
             {
-                return true;
+                return null;
             }
             var info = lease.Holder;
-            var dirty = lastDirtyTimestamp is { } d && d > info.LastDirtyTimestamp ? d : info.LastDirtyTimestamp;
-            lease.Holder = info with
-            {
-                OverriddenStatus = InstanceStatus.UNKNOWN,
-                Status = newStatus,
-                LastDirtyTimestamp = dirty,
-                ActionType = ActionType.MODIFIED,
-                LastUpdatedTimestamp = now,
-            };
-            appName = info.App;
-            Enqueue(lease, now);
-        }
-        Changed?.Invoke(appName);
-        return true;
-    }
+            return info with { OverriddenStatus = InstanceStatus.UNKNOWN, Status = newStatus, LastDirtyTimestamp = Newer(lastDirtyTimestamp, info.LastDirtyTimestamp) };
+        }, () => new ReplicationTask(ReplicationAction.DeleteStatusOverride, app.ToUpperInvariant(), id) { Status = newStatus, LastDirtyTimestamp = lastDirtyTimestamp });
 
-    /// <summary>Merges metadata keys into an instance (<c>PUT .../metadata?key=value</c>) and marks it dirty.</summary>
-    public bool UpdateMetadata(string app, string id, IReadOnlyDictionary<string, string> values)
-    {
-        var now = Now;
-        string appName;
-        lock (_write)
+    /// <summary>Merges metadata keys into an instance (<c>PUT .../metadata?key=value</c>) and marks it dirty; forwarded unless a peer sent it.</summary>
+    public bool UpdateMetadata(string app, string id, IReadOnlyDictionary<string, string> values, bool isReplication = false) =>
+        Modify(app, id, isReplication, (lease, now) =>
         {
-            if (!TryGetLease(app, id, out var lease))
-            {
-                return false;
-            }
             var info = lease.Holder;
             var merged = new Dictionary<string, string>(info.Metadata, StringComparer.Ordinal);
             foreach (var (k, v) in values)
             {
                 merged[k] = v;
             }
-            lease.Holder = info with
+            return info with { Metadata = merged, LastDirtyTimestamp = now };
+        }, () => new ReplicationTask(ReplicationAction.Metadata, app.ToUpperInvariant(), id) { Metadata = values });
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to a registered instance under the write lock and records the result in the
+    /// delta queue as MODIFIED (a null result changes nothing here), then publishes it. False when the instance is unknown.
+    /// </summary>
+    private bool Modify(string app, string id, bool isReplication, Func<Lease, long, InstanceInfo?> change, Func<ReplicationTask> forward)
+    {
+        string? changedApp = null;
+        var now = Now;
+        lock (_write)
+        {
+            if (!TryGetLease(app, id, out var lease))
             {
-                Metadata = merged,
-                LastDirtyTimestamp = now,
-                ActionType = ActionType.MODIFIED,
-                LastUpdatedTimestamp = now,
-            };
-            appName = info.App;
-            Enqueue(lease, now);
+                return false;
+            }
+            if (change(lease, now) is { } updated)
+            {
+                lease.Holder = updated with { ActionType = ActionType.MODIFIED, LastUpdatedTimestamp = now };
+                Enqueue(lease, now);
+                changedApp = updated.App;
+            }
         }
-        Changed?.Invoke(appName);
+        Publish(changedApp, isReplication, forward);
         return true;
     }
+
+    /// <summary>
+    /// Where every write ends once applied: forwarded to the peers unless a peer sent it (Eureka's <c>replicateToPeers</c>;
+    /// so a change never echoes back and forth), then announced to <see cref="Changed"/> subscribers (response cache,
+    /// Consul index). <paramref name="forward"/> builds the task only when there is someone to send it to.
+    /// </summary>
+    private void Publish(string? changedApp, bool isReplication, Func<ReplicationTask?>? forward)
+    {
+        if (!isReplication && forward is not null && _peers.HasPeers && forward() is { } task)
+        {
+            _peers.Replicate(task);
+        }
+        if (changedApp is not null)
+        {
+            Changed?.Invoke(changedApp);
+        }
+    }
+
+    private static long Newer(long? given, long ours) => given is { } d && d > ours ? d : ours;
 
     public bool TryGetInstance(string app, string id, out RegisteredInstance instance)
     {
@@ -473,9 +487,11 @@ internal sealed class InstanceRegistry
             (expired[i], expired[next]) = (expired[next], expired[i]);
             var lease = expired[i];
             var snapshot = lease.Snapshot();
-            if (InternalCancel(snapshot.Info.App, snapshot.Info.InstanceId))
+            // Every node evicts on its own clock, as Eureka's do: an eviction is announced but not forwarded.
+            if (InternalCancel(snapshot.Info.App, snapshot.Info.InstanceId) is { } appName)
             {
                 evicted.Add(snapshot);
+                Changed?.Invoke(appName);
             }
         }
         return evicted;

@@ -20,7 +20,6 @@ internal static class RegistryExtensions
         builder.Services.AddSingleton<ResponseCache>();
         builder.Services.AddSingleton<RegistryMetrics>();
         builder.Services.TryAddSingleton<IPeerReplicator, NullPeerReplicator>();
-        builder.Services.AddSingleton<RegistryWrites>();
         builder.Services.AddHostedService<RegistryMaintenanceService>();
         return builder;
     }

@@ -12,12 +12,14 @@ using Microsoft.Extensions.Options;
 namespace Infrastructure.Discovery.Server.Replication;
 
 /// <summary>
-/// Forwards local changes to every peer (one queue and worker per peer, so a dead peer slows nobody), re-registers
-/// on a peer that answers a heartbeat with 404, and syncs the registry from a peer once the server is listening.
+/// Sends the changes the registry queued in <see cref="PeerNodes"/> to every peer (one queue and worker per peer, so a
+/// dead peer slows nobody), re-registers on a peer that answers a heartbeat with 404, and syncs the registry from a peer
+/// once the server is listening. What it learns from peers is applied as replicated, so it never goes back out.
 /// </summary>
-internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicator
+internal sealed partial class PeerReplicator : BackgroundService
 {
     private readonly InstanceRegistry _registry;
+    private readonly PeerNodes _nodes;
     private readonly IServer _server;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly TimeProvider _time;
@@ -25,13 +27,13 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
     private readonly IReadOnlyList<Uri> _configured;
     private readonly ILogger<PeerReplicator> _logger;
     private readonly HttpClient _http;
-    private volatile PeerNode[] _peers = [];
 
     public PeerReplicator(
-        InstanceRegistry registry, IServer server, IHostApplicationLifetime lifetime, TimeProvider time,
+        InstanceRegistry registry, PeerNodes nodes, IServer server, IHostApplicationLifetime lifetime, TimeProvider time,
         IOptionsMonitor<EurekaServerOptions> options, IOptions<PeerOptions> peers, ILogger<PeerReplicator> logger)
     {
         _registry = registry;
+        _nodes = nodes;
         _server = server;
         _lifetime = lifetime;
         _time = time;
@@ -42,18 +44,6 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
         {
             Timeout = EurekaServerSettingsCheck.PeerTimeout(options.CurrentValue),
         };
-    }
-
-    public IReadOnlyList<PeerNodeStatus> Peers => _peers.Select(p => p.Status).ToList();
-
-    public bool HasPeers => _peers.Length > 0;
-
-    public void Replicate(ReplicationTask task)
-    {
-        foreach (var peer in _peers)
-        {
-            peer.Queue.Writer.TryWrite(task);
-        }
     }
 
     public override void Dispose()
@@ -82,9 +72,9 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
             }
         }
         var own = _server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-        _peers = _configured.Where(u => !IsSelf(u, own)).Select(u => new PeerNode(u)).ToArray();
-        LogPeers(_logger, string.Join(", ", _peers.Select(p => p.ServiceUrl)));
-        var workers = _peers.Select(p => RunWorkerAsync(p, stoppingToken)).ToList();
+        _nodes.Start(_configured.Where(u => !IsSelf(u, own)).Select(u => new PeerNode(u)));
+        LogPeers(_logger, string.Join(", ", _nodes.Nodes.Select(p => p.ServiceUrl)));
+        var workers = _nodes.Nodes.Select(p => RunWorkerAsync(p, stoppingToken)).ToList();
         await SyncRegistryAsync(stoppingToken);
         await Task.WhenAll(workers);
     }
@@ -246,7 +236,7 @@ internal sealed partial class PeerReplicator : BackgroundService, IPeerReplicato
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(o.RegistrySyncRetryWaitMs), _time, ct);
             }
-            foreach (var peer in _peers)
+            foreach (var peer in _nodes.Nodes)
             {
                 try
                 {

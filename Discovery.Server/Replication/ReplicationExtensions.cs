@@ -12,9 +12,9 @@ internal static class ReplicationExtensions
             .BindConfiguration(PeerOptions.Section)
             .CheckSettings(PeerOptions.Check)
             .ValidateOnStart();
-        builder.Services.AddSingleton<PeerReplicator>();
-        builder.Services.AddSingleton<IPeerReplicator>(sp => sp.GetRequiredService<PeerReplicator>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<PeerReplicator>());
+        builder.Services.AddSingleton<PeerNodes>();
+        builder.Services.AddSingleton<IPeerReplicator>(sp => sp.GetRequiredService<PeerNodes>());
+        builder.Services.AddHostedService<PeerReplicator>();
         return builder;
     }
 }

@@ -2,22 +2,54 @@ using Microsoft.Extensions.Logging;
 
 namespace Infrastructure.ServiceDefaults.Lifetime;
 
-/// <summary>Background loops that survive a failing iteration: it is logged at once and the loop goes on; only shutdown ends it.</summary>
+/// <summary>
+/// The periodic timers of every server: an iteration that fails is logged with the loop's name and the loop goes on;
+/// only shutdown ends it. The clock is a <see cref="TimeProvider"/>, so tests drive it with a fake one.
+/// </summary>
 public static partial class BackgroundLoop
 {
+    // A timer waits at most about 49.7 days; a longer interval (Spring's git refresh rate may be one) is waited in steps.
+    private static readonly TimeSpan LongestStep = TimeSpan.FromDays(1);
+
     /// <summary>Runs <paramref name="work"/> every <paramref name="interval"/> (read before each wait, so reloaded options apply) until <paramref name="stoppingToken"/> is cancelled.</summary>
-    public static async Task RunEveryAsync(
+    public static Task RunEveryAsync(
         string name, Func<TimeSpan> interval, Func<CancellationToken, ValueTask> work,
+        TimeProvider time, ILogger logger, CancellationToken stoppingToken) =>
+        RunAsync(name, runFirst: false, interval, work, time, logger, stoppingToken);
+
+    /// <summary>The synchronous form of <see cref="RunEveryAsync(string, Func{TimeSpan}, Func{CancellationToken, ValueTask}, TimeProvider, ILogger, CancellationToken)"/>.</summary>
+    public static Task RunEveryAsync(
+        string name, Func<TimeSpan> interval, Action work, TimeProvider time, ILogger logger, CancellationToken stoppingToken) =>
+        RunAsync(name, runFirst: false, interval, Synchronous(work), time, logger, stoppingToken);
+
+    /// <summary>Runs <paramref name="work"/> at once, then every <paramref name="interval"/>, as <see cref="RunEveryAsync(string, Func{TimeSpan}, Func{CancellationToken, ValueTask}, TimeProvider, ILogger, CancellationToken)"/>.</summary>
+    public static Task RunNowAndEveryAsync(
+        string name, Func<TimeSpan> interval, Func<CancellationToken, ValueTask> work,
+        TimeProvider time, ILogger logger, CancellationToken stoppingToken) =>
+        RunAsync(name, runFirst: true, interval, work, time, logger, stoppingToken);
+
+    private static async Task RunAsync(
+        string name, bool runFirst, Func<TimeSpan> interval, Func<CancellationToken, ValueTask> work,
         TimeProvider time, ILogger logger, CancellationToken stoppingToken)
     {
         ArgumentNullException.ThrowIfNull(interval);
         ArgumentNullException.ThrowIfNull(work);
         ArgumentNullException.ThrowIfNull(time);
+        if (runFirst)
+        {
+            // Off the caller's thread: a hosted service's first run (a git clone, a store query) must not hold up start-up.
+            await Task.Yield();
+        }
+        var wait = !runFirst;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(interval(), time, stoppingToken).ConfigureAwait(false);
+                if (wait)
+                {
+                    await DelayAsync(interval(), time, stoppingToken).ConfigureAwait(false);
+                }
+                wait = true;
                 await work(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -30,18 +62,6 @@ public static partial class BackgroundLoop
                 LogIterationFailed(logger, ex, name);
             }
         }
-    }
-
-    /// <summary>The synchronous form of <see cref="RunEveryAsync(string, Func{TimeSpan}, Func{CancellationToken, ValueTask}, TimeProvider, ILogger, CancellationToken)"/>.</summary>
-    public static Task RunEveryAsync(
-        string name, Func<TimeSpan> interval, Action work, TimeProvider time, ILogger logger, CancellationToken stoppingToken)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        return RunEveryAsync(name, interval, _ =>
-        {
-            work();
-            return ValueTask.CompletedTask;
-        }, time, logger, stoppingToken);
     }
 
     /// <summary>Handles each item of <paramref name="items"/> (a queue) in turn until it completes or <paramref name="stoppingToken"/> is cancelled; a failing item is logged and skipped.</summary>
@@ -71,6 +91,28 @@ public static partial class BackgroundLoop
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    private static Func<CancellationToken, ValueTask> Synchronous(Action work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return _ =>
+        {
+            work();
+            return ValueTask.CompletedTask;
+        };
+    }
+
+    private static async Task DelayAsync(TimeSpan interval, TimeProvider time, CancellationToken ct)
+    {
+        var left = interval;
+        do
+        {
+            var step = left < LongestStep ? left : LongestStep;
+            await Task.Delay(step, time, ct).ConfigureAwait(false);
+            left -= step;
+        }
+        while (left > TimeSpan.Zero);
     }
 
     [LoggerMessage(EventId = 900, Level = LogLevel.Error, Message = "Background loop {Loop}: an iteration failed; the loop goes on")]

@@ -1,16 +1,17 @@
 using Infrastructure.Discovery.Server.Registry;
+using Infrastructure.Discovery.Server.Replication;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Infrastructure.Discovery.Server.Tests.Registry;
 
-/// <summary>A registry on a fake clock with given options.</summary>
+/// <summary>A registry on a fake clock with given options, standalone unless given <paramref name="peers"/>.</summary>
 internal sealed class RegistryHarness
 {
-    public RegistryHarness(Action<EurekaServerOptions>? configure = null)
+    public RegistryHarness(Action<EurekaServerOptions>? configure = null, IPeerReplicator? peers = null)
     {
         configure?.Invoke(Options);
-        Registry = new InstanceRegistry(Time, new Monitor(Options));
+        Registry = new InstanceRegistry(Time, new Monitor(Options), peers);
         Cache = new ResponseCache(Registry, Time, new Monitor(Options));
     }
 

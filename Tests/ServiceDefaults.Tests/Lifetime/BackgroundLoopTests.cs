@@ -61,6 +61,69 @@ public sealed class BackgroundLoopTests
     }
 
     [Fact]
+    public async Task RunNowAndEveryAsync_FirstRunThrows_LoggedWithLoopNameAndNextTickRuns()
+    {
+        var time = new FakeTimeProvider();
+        var logger = new ListLogger();
+        var calls = 0;
+        var firstRun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondRun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = new CancellationTokenSource();
+
+        var loop = BackgroundLoop.RunNowAndEveryAsync("key maintenance", () => Interval, _ =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                firstRun.TrySetResult();
+                throw new TimeoutException("store unreachable");
+            }
+            secondRun.TrySetResult();
+            return ValueTask.CompletedTask;
+        }, time, logger, stop.Token);
+        // The first run needs no tick of the clock.
+        await firstRun.Task.WaitAsync(Hang);
+        await AdvanceUntilAsync(time, secondRun.Task, loop);
+
+        Assert.True(secondRun.Task.IsCompleted);
+        Assert.False(loop.IsCompleted, $"the loop ended after a failing run: {loop.Status}");
+        var entry = Assert.Single(logger.Entries);
+        Assert.Equal(LogLevel.Error, entry.Level);
+        Assert.IsType<TimeoutException>(entry.Exception);
+        Assert.Contains("key maintenance", entry.Message, StringComparison.Ordinal);
+
+        await stop.CancelAsync();
+        await loop.WaitAsync(Hang);
+        Assert.True(loop.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task RunEveryAsync_IntervalLongerThanOneTimerTakes_WaitsItOutWithoutError()
+    {
+        // A timer takes at most about 49.7 days; Spring accepts longer git refresh rates.
+        var interval = TimeSpan.FromDays(60);
+        var time = new FakeTimeProvider();
+        var logger = new ListLogger();
+        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = new CancellationTokenSource();
+        var start = time.GetUtcNow();
+        var ranAt = DateTimeOffset.MinValue;
+
+        // On the pool: a loop that cannot wait spins without yielding, and must fail this test rather than hang it.
+        var loop = Task.Run(() => BackgroundLoop.RunEveryAsync("git refresh", () => interval, () =>
+        {
+            ranAt = time.GetUtcNow();
+            ran.TrySetResult();
+        }, time, logger, stop.Token));
+        await AdvanceUntilAsync(time, ran.Task, loop, TimeSpan.FromDays(1));
+
+        Assert.True(ran.Task.IsCompleted, $"never ran; loop {loop.Status}, log: {string.Join(" | ", logger.Entries.Select(e => e.Message))}");
+        Assert.True(ranAt - start >= interval, $"ran after {ranAt - start}");
+        Assert.Empty(logger.Entries);
+        await stop.CancelAsync();
+        await loop.WaitAsync(Hang);
+    }
+
+    [Fact]
     public async Task RunForEachAsync_ItemThrows_LoggedAndLaterItemsHandled()
     {
         var logger = new ListLogger();
@@ -88,13 +151,13 @@ public sealed class BackgroundLoopTests
         Assert.IsType<HttpRequestException>(entry.Exception);
     }
 
-    /// <summary>Advances the fake clock one interval at a time: the loop re-arms its timer after each run, asynchronously.</summary>
-    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Task done, Task loop)
+    /// <summary>Advances the fake clock one interval (or <paramref name="step"/>) at a time: the loop re-arms its timer after each run, asynchronously.</summary>
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Task done, Task loop, TimeSpan? step = null)
     {
         var deadline = DateTime.UtcNow + Hang;
         while (!done.IsCompleted && !loop.IsCompleted && DateTime.UtcNow < deadline)
         {
-            time.Advance(Interval);
+            time.Advance(step ?? Interval);
             await Task.WhenAny(done, loop, Task.Delay(20));
         }
     }
