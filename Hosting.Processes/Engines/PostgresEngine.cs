@@ -70,6 +70,11 @@ public sealed class PostgresEngine : IAsyncDisposable
         if (engine._asUser is not null)
         {
             await ProcessRunner.RunCheckedAsync(new ProcessSpec("chown", ["-R", engine._asUser, folder]), CommandTimeout);
+            // The postgres user must pass through the folder above (a `mktemp -d` folder is 0700): traverse, not list.
+            if (!OperatingSystem.IsWindows() && Path.GetDirectoryName(Path.GetFullPath(folder)) is { } parent)
+            {
+                File.SetUnixFileMode(parent, File.GetUnixFileMode(parent) | UnixFileMode.OtherExecute);
+            }
         }
         await engine.PgAsync("initdb", ["-D", engine.DataDirectory, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
         await engine.StartAgainAsync();

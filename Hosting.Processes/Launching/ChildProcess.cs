@@ -13,6 +13,8 @@ public sealed class ChildProcess : IAsyncDisposable, IDisposable
     private readonly ProcessSpec _spec;
     private readonly Queue<OutputLine> _lines = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _outputClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _errorClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(Func<string, bool> Match, TaskCompletionSource Seen)> _lineWaits = [];
 
     private ChildProcess(Process process, ProcessSpec spec)
@@ -75,7 +77,12 @@ public sealed class ChildProcess : IAsyncDisposable, IDisposable
 
     private void Keep(string? text, bool isError)
     {
-        if (text is null) { return; }
+        if (text is null)
+        {
+            // The end of that stream: every line of it has been seen.
+            (isError ? _errorClosed : _outputClosed).TrySetResult();
+            return;
+        }
         var line = new OutputLine(text, isError);
         lock (_lines)
         {
@@ -140,15 +147,19 @@ public sealed class ChildProcess : IAsyncDisposable, IDisposable
         {
             return false;
         }
-        DrainOutput();
+        await DrainOutputAsync();
         return true;
     }
 
     /// <summary>Completes when the process exits (its output may still be arriving).</summary>
     internal Task Exited => _exited.Task;
 
-    /// <summary>Gives the output readers a bounded moment to deliver the last lines of an exited process.</summary>
-    internal void DrainOutput(int milliseconds = 5000) => _process.WaitForExit(milliseconds);
+    /// <summary>
+    /// Gives the output readers a bounded moment (5 s by default) to deliver the last lines of an exited process
+    /// (<see cref="Process.WaitForExit(int)"/> does not wait for them).
+    /// </summary>
+    internal Task DrainOutputAsync(TimeSpan? timeout = null) =>
+        Task.WhenAny(Task.WhenAll(_outputClosed.Task, _errorClosed.Task), Task.Delay(timeout ?? TimeSpan.FromSeconds(5)));
 
     /// <summary>Sends a POSIX signal (<c>INT</c>, <c>TERM</c>, <c>KILL</c>, <c>STOP</c>, <c>CONT</c>) to the process itself.</summary>
     public Task SignalAsync(string signal) => Signals.SendAsync(_process.Id, signal);

@@ -16,7 +16,7 @@ public static class ProcessRunner
         {
             child.Kill();
         }
-        child.DrainOutput(2000);
+        await child.DrainOutputAsync(TimeSpan.FromSeconds(2));
         return new ProcessResult(
             exited ? child.ExitCode : -1,
             child.Text(l => !l.IsError, "\n", trailing: true),

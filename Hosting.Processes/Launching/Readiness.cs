@@ -20,7 +20,7 @@ public static class Readiness
             if (process is { HasExited: true })
             {
                 // Lets the last lines arrive, so the message holds all of them.
-                process.DrainOutput();
+                await process.DrainOutputAsync();
                 throw new InvalidOperationException($"process exited with {process.ExitCode} before it was ready:\n{process.Output}");
             }
             if (await ready(ct)) { return; }
