@@ -8,8 +8,8 @@
       dotnet tool restore && dotnet pwsh ./build.ps1 test
   The `test` target installs what the tests need (Debian's chromium, postgresql,
   redis-server, prometheus and python3-consul through apt when they are missing; the npm clients in Tests/Interop.Js),
-  starts PostgreSQL and Redis on 127.0.0.1 in a temp folder, runs every test project,
-  and stops them again.
+  starts PostgreSQL and Redis on 127.0.0.1 in a temp folder (`Lab engines start`, the lab's own engine starter),
+  runs every test project, and stops them again.
 
 .PARAMETER Target
   build | test | lab | bench | soak | pack | publish
@@ -72,20 +72,10 @@ function Install-AptPackages([string[]] $Packages) {
     Invoke-Native $cmd ($pre + @('install', '-y', '-qq', '--no-install-recommends') + $Packages)
 }
 
-function Find-PostgresBin {
-    $base = '/usr/lib/postgresql'
-    if (-not (Test-Path $base)) { return $null }
-    $v = Get-ChildItem $base -Directory | Sort-Object { [int]($_.Name -replace '\D', '') } -Descending | Select-Object -First 1
-    if ($null -eq $v) { return $null }
-    $bin = Join-Path $v.FullName 'bin'
-    if (Test-Path (Join-Path $bin 'initdb')) { return $bin }
-    return $null
-}
-
 function Install-TestPrerequisites {
     $missing = @()
     if (-not (Test-Path '/usr/bin/chromium')) { $missing += 'chromium' }
-    if ($null -eq (Find-PostgresBin)) { $missing += 'postgresql' }
+    if (-not (Test-Path '/usr/lib/postgresql/*/bin/initdb')) { $missing += 'postgresql' }
     if (-not (Test-Command 'redis-server')) { $missing += 'redis-server' }
     if (-not (Test-Path '/usr/bin/prometheus')) { $missing += 'prometheus' }
     # Debian's Consul client for Python, driven by the Consul API interop test (PythonConsulTests).
@@ -100,55 +90,27 @@ function Install-TestPrerequisites {
     }
 }
 
-function Get-FreePort {
-    $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $l.Start(); $p = $l.LocalEndpoint.Port; $l.Stop(); return $p
-}
+# PostgreSQL and Redis as the lab starts them (Hosting.Processes, through `Lab engines`), files in $TempDir, left running;
+# sets INFRA_TEST_POSTGRES / INFRA_TEST_REDIS from what it prints. Stop-TestEngines stops them by the same folder.
+function Get-LabDll { Join-Path $Root "Samples/Lab/bin/$Configuration/net10.0/Lab.dll" }
 
-function Invoke-AsUser([string] $User, [string] $File, [string[]] $Arguments) {
-    if ((Test-Root) -and $User) {
-        Invoke-Native runuser (@('-u', $User, '--', $File) + $Arguments)
-    }
-    else {
-        Invoke-Native $File $Arguments
-    }
-}
-
-# Starts PostgreSQL and Redis on loopback in $TempDir; returns a scriptblock that stops them.
 function Start-TestEngines([string] $TempDir) {
-    $stops = [System.Collections.Generic.List[scriptblock]]::new()
-    $pgBin = Find-PostgresBin
-    if ($pgBin) {
-        $pgDir = Join-Path $TempDir 'pg'
-        New-Item -ItemType Directory -Path $pgDir | Out-Null
-        $pgUser = ''
-        if (Test-Root) {
-            # initdb refuses to run as root: the server runs as the package's postgres user.
-            $pgUser = 'postgres'
-            Invoke-Native chown @('-R', 'postgres', $pgDir)
+    $lines = & dotnet (Get-LabDll) engines start --postgres --redis --max-connections 300 --dir $TempDir
+    $code = $LASTEXITCODE
+    foreach ($line in $lines) {
+        if ($line -match '^(INFRA_TEST_\w+)=(.+)$') {
+            Set-Item -Path "Env:$($Matches[1])" -Value $Matches[2]
+            Write-Host $line -ForegroundColor Green
         }
-        $port = Get-FreePort
-        Invoke-AsUser $pgUser (Join-Path $pgBin 'initdb') @('-D', "$pgDir/data", '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8')
-        Invoke-AsUser $pgUser (Join-Path $pgBin 'pg_ctl') @('-D', "$pgDir/data", '-l', "$pgDir/log", '-w', '-o', "-p $port -k $pgDir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300", 'start')
-        $env:INFRA_TEST_POSTGRES = "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
-        Write-Host "PostgreSQL on 127.0.0.1:$port" -ForegroundColor Green
-        $stops.Add({ Invoke-AsUser $pgUser (Join-Path $pgBin 'pg_ctl') @('-D', "$pgDir/data", '-m', 'fast', 'stop') }.GetNewClosure())
+        else { Write-Host $line -ForegroundColor DarkGray }
     }
-    else { Write-Warning 'PostgreSQL binaries not found: PostgreSQL-backed tests will fail.' }
+    if ($code -ne 0) { throw "starting the test engines failed (exit $code)" }
+    if (-not $env:INFRA_TEST_POSTGRES) { Write-Warning 'PostgreSQL not started: PostgreSQL-backed tests will fail.' }
+    if (-not $env:INFRA_TEST_REDIS) { Write-Warning 'Redis not started: Redis-backed tests will fail.' }
+}
 
-    if (Test-Command 'redis-server') {
-        $rport = Get-FreePort
-        $pidFile = Join-Path $TempDir 'redis.pid'
-        Invoke-Native redis-server @('--port', "$rport", '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', $pidFile, '--dir', $TempDir)
-        $env:INFRA_TEST_REDIS = "127.0.0.1:$rport"
-        Write-Host "Redis on 127.0.0.1:$rport" -ForegroundColor Green
-        $stops.Add({
-                for ($i = 0; $i -lt 50 -and -not (Test-Path $pidFile); $i++) { Start-Sleep -Milliseconds 100 }
-                if (Test-Path $pidFile) { Invoke-Native kill @((Get-Content $pidFile).Trim()) -IgnoreExitCode }
-            }.GetNewClosure())
-    }
-    else { Write-Warning 'redis-server not found: Redis-backed tests will fail.' }
-    return $stops
+function Stop-TestEngines([string] $TempDir) {
+    Invoke-Native dotnet @((Get-LabDll), 'engines', 'stop', '--dir', $TempDir) -IgnoreExitCode
 }
 
 function Invoke-Test {
@@ -156,9 +118,8 @@ function Invoke-Test {
     Invoke-Build
     $temp = Join-Path ([System.IO.Path]::GetTempPath()) ("infra-test-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
     New-Item -ItemType Directory -Path $temp | Out-Null
-    $stops = @()
     try {
-        $stops = Start-TestEngines $temp
+        Start-TestEngines $temp
         $results = Join-Path $Root 'artifacts/test-results'
         $testArgs = @('test', $Solution, '-c', $Configuration, '--no-build', '-nologo',
             '--blame-hang-timeout', '10m', '--results-directory', $results,
@@ -176,7 +137,7 @@ function Invoke-Test {
         }
     }
     finally {
-        foreach ($s in $stops) { try { & $s } catch { Write-Warning "stopping a test engine: $_" } }
+        try { Stop-TestEngines $temp } catch { Write-Warning "stopping the test engines: $_" }
         Remove-Item -Recurse -Force $temp -ErrorAction SilentlyContinue
     }
 }

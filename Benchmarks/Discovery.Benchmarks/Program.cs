@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Infrastructure.Discovery.Benchmarks;
+using Infrastructure.Hosting.Processes;
 
 BenchOptions options;
 try
@@ -25,7 +26,8 @@ var baseUri = options.Url ?? server!.BaseUri;
 var pid = server?.Pid ?? options.Pid;
 try
 {
-    await ServerLauncher.WaitReadyAsync(http, baseUri, () => server?.HasExited ?? false, TimeSpan.FromSeconds(60));
+    await Readiness.WaitForUrlAsync(new Uri(baseUri, "eureka/apps"), TimeSpan.FromSeconds(60), r => r.StatusCode == System.Net.HttpStatusCode.OK,
+        server?.Process, TimeSpan.FromMilliseconds(200));
     var load = new RegistryLoad(options, http, baseUri, pid);
     await load.RunAsync();
     Console.WriteLine();

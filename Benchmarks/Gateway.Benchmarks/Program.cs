@@ -1,8 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Infrastructure.Hosting.Processes;
 using Infrastructure.ServiceDefaults;
 using Yarp.ReverseProxy.Configuration;
 
@@ -79,25 +78,25 @@ internal static class Harness
         var rounds = Option(args, "--rounds", 2);
         var connections = Option(args, "--connections", 64);
         var self = typeof(Harness).Assembly.Location;
-        var root = FindRoot();
-        var gatewayDll = Path.Combine(root, "Gateway", "bin", "Release", "net10.0", "Gateway.dll");
+        var root = RepositoryLayout.FindRoot(AppContext.BaseDirectory);
+        var gatewayDll = RepositoryLayout.ProjectDll(root, "Gateway", "Release");
         if (!File.Exists(gatewayDll))
         {
             Console.Error.WriteLine($"{gatewayDll} not found: build with -c Release first.");
             return 2;
         }
-        if (!OnPath("wrk"))
+        if (EngineBinaries.FindOnPath("wrk") is null)
         {
             Console.Error.WriteLine("wrk not found on PATH: apt-get install wrk (`dotnet pwsh ./build.ps1 bench gateway` installs it).");
             return 2;
         }
-        var backendPort = FreePort();
-        var yarpPort = FreePort();
-        var yarpDefaultsPort = FreePort();
-        var gatewayPort = FreePort();
-        var gatewayLeanPort = FreePort();
+        var backendPort = LoopbackPort.Next();
+        var yarpPort = LoopbackPort.Next();
+        var yarpDefaultsPort = LoopbackPort.Next();
+        var gatewayPort = LoopbackPort.Next();
+        var gatewayLeanPort = LoopbackPort.Next();
         var backendUrl = $"http://127.0.0.1:{backendPort}";
-        var processes = new List<Process>();
+        var processes = new List<ChildProcess>();
         try
         {
             processes.Add(Start("dotnet", [self, "backend", backendPort.ToString(CultureInfo.InvariantCulture)]));
@@ -158,10 +157,6 @@ internal static class Harness
         {
             foreach (var p in processes)
             {
-                if (!p.HasExited)
-                {
-                    p.Kill(entireProcessTree: true);
-                }
                 p.Dispose();
             }
         }
@@ -174,7 +169,7 @@ internal static class Harness
         Console.WriteLine($"{label}: {rps:N2}× req/s, p99 {p99:N2}×");
     }
 
-    private static Process StartGateway(string gatewayDll, string root, int port, string backendUrl, string[] extra) => Start("dotnet",
+    private static ChildProcess StartGateway(string gatewayDll, string root, int port, string backendUrl, string[] extra) => Start("dotnet",
     [
         gatewayDll, "--urls", $"http://127.0.0.1:{port}",
         "--Gateway:Routes:0:Id=bench", $"--Gateway:Routes:0:Uri={backendUrl}",
@@ -184,22 +179,12 @@ internal static class Harness
         .. extra,
     ], root);
 
-    private static bool OnPath(string file) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, file)));
-
     private sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Non2xx);
 
     private static async Task<WrkResult> WrkAsync(string url, int seconds, int connections)
     {
-        var psi = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-t2", $"-c{connections}", $"-d{seconds}s", "--latency", url })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("wrk did not start");
-        var output = await p.StandardOutput.ReadToEndAsync();
-        await p.WaitForExitAsync();
+        var wrk = await ProcessRunner.RunAsync(new ProcessSpec("wrk", ["-t2", $"-c{connections}", $"-d{seconds}s", "--latency", url]), TimeSpan.FromSeconds(seconds + 60));
+        var output = wrk.StandardOutput;
         var rps = Number(output, @"Requests/sec:\s+([\d.]+)");
         var non2xx = Regex.Match(output, @"Non-2xx or 3xx responses:\s+(\d+)") is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
         return new WrkResult(rps, Latency(output, "50%"), Latency(output, "99%"), non2xx);
@@ -222,46 +207,20 @@ internal static class Harness
         return m.Groups[2].Value switch { "us" => v / 1000, "s" => v * 1000, _ => v };
     }
 
-    private static Process Start(string file, string[] arguments, string? workingDirectory = null)
+    private static ChildProcess Start(string file, string[] arguments, string? workingDirectory = null)
     {
-        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        if (workingDirectory is not null)
+        var spec = new ProcessSpec(file, arguments)
         {
-            psi.WorkingDirectory = workingDirectory;
-        }
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        foreach (var a in arguments)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine(e.Data); } };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
+            WorkingDirectory = workingDirectory,
+            KeepLines = 0,
+            OnLine = line => { if (line.IsError) { Console.Error.WriteLine(line.Text); } },
+        };
+        spec.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        return ChildProcess.Start(spec);
     }
 
-    private static async Task WaitReadyAsync(string url)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            try
-            {
-                using var r = await http.GetAsync(url);
-                if (r.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException(url + " not ready");
-    }
+    private static Task WaitReadyAsync(string url) =>
+        Readiness.WaitForUrlAsync(new Uri(url), TimeSpan.FromSeconds(60), r => r.StatusCode == HttpStatusCode.OK, interval: TimeSpan.FromMilliseconds(200));
 
     /// <summary>Everything after <c>--</c> goes to the Gateway and to the YARP-with-ServiceDefaults peer, e.g. <c>-- --Tracing:SamplingProbability=0</c>.</summary>
     private static string[] GatewayArgs(string[] args)
@@ -274,22 +233,5 @@ internal static class Harness
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Infrastructure.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("Infrastructure.sln not found");
     }
 }

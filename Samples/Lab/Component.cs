@@ -17,6 +17,9 @@ internal sealed record Component(
     string OpenPath,
     string Hint)
 {
+    /// <summary>Further pages a student opens on each instance (path relative to the instance URL, and what it shows), listed under the first in the ready table.</summary>
+    public IReadOnlyList<(string Path, string Hint)> MorePages { get; init; } = [];
+
     /// <summary>Extra environment for each instance, given the running plan.</summary>
     public Func<LabPlan, int, IDictionary<string, string>>? Environment { get; init; }
 }

@@ -21,11 +21,13 @@ internal static class LabCatalogue
         new("auth", "Auth.Server", 9000, [], null, ".well-known/openid-configuration", "the OpenID Connect discovery document")
         {
             Environment = (plan, _) => AuthEnvironment(plan),
+            MorePages = [("account/login", "the login page the web shop sends you to (alice / alice)")],
         },
         new("catalog", "Samples/Catalog.Service", 5301, ["discovery", "config", "auth"], "CATALOG", "actuator/health", "a catalog instance (its API needs a token)"),
         new("order", "Samples/Order.Service", 5401, ["discovery", "config", "auth", "catalog"], "ORDER", "actuator/health", "the order service (calls catalog by name)"),
         new("gateway", "Gateway", 8080, ["discovery", "auth"], null, "actuator/gateway/routes", "the gateway's routes")
         {
+            MorePages = [("dashboard", "the live dashboard: every route's traffic and breaker, take instances down")],
             Environment = (plan, _) => Optional(
                 ("Gateway__Discovery__Locator__Enabled", "true"),
                 // Idempotent calls that fail on one instance are tried on the next (Spring's Retry filter, GET only).

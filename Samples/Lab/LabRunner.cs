@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Infrastructure.Hosting.Processes;
 
 namespace Infrastructure.Samples.Lab;
 
@@ -25,22 +26,28 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
         wait "$child"
         """;
 
+    private static readonly string[] Colours = ["36", "32", "33", "35", "34", "96", "92", "93", "95", "94"];
+    private static readonly Lock ConsoleLock = new();
     private readonly List<(LabInstance Instance, ChildProcess Process)> _running = [];
     private readonly List<ChildProcess> _tools = [];
     private ChildProcess? _dashboard;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
     private Readiness Readiness => new(_http);
 
-    public static string FindRepositoryRoot()
+    /// <summary>Starts a process whose every line goes to the console behind its label, coloured unless <c>--no-color</c>.</summary>
+    private ChildProcess Launch(string label, int colourIndex, string fileName, IEnumerable<string> args, IDictionary<string, string> env, string workingDirectory)
     {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        var padded = label.PadRight(12);
+        var prefix = noColor ? $"{padded}| " : $"\u001b[{Colours[colourIndex % Colours.Length]}m{padded}|\u001b[0m ";
+        var spec = new ProcessSpec(fileName, args)
         {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Infrastructure.sln"))) { return dir.FullName; }
-            }
-        }
-        throw new InvalidOperationException("Infrastructure.sln not found: run the lab from the repository.");
+            WorkingDirectory = workingDirectory,
+            DetachInput = true,
+            KeepLines = 0,
+            OnLine = line => { lock (ConsoleLock) { Console.Out.WriteLine(prefix + line.Text); } },
+        };
+        foreach (var (k, v) in env) { spec.Environment[k] = v; }
+        return ChildProcess.Start(spec);
     }
 
     public async Task<bool> StartAllAsync(CancellationToken ct)
@@ -50,7 +57,7 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
         foreach (var instance in plan.Instances)
         {
             var c = instance.Component;
-            var dll = Path.Combine(root, c.Project, "bin", Configuration, "net10.0", Path.GetFileName(c.Project) + ".dll");
+            var dll = RepositoryLayout.ProjectDll(root, c.Project, Configuration);
             if (!File.Exists(dll))
             {
                 Console.Error.WriteLine($"lab: {dll} is missing; build first (dotnet build Infrastructure.sln -c {Configuration}).");
@@ -58,7 +65,7 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
             }
             Console.WriteLine($"lab: starting {instance.Label} on {instance.BaseUri} ...");
             var env = LabCatalogue.CommonEnvironment(plan, instance);
-            var process = ChildProcess.Start(instance.Label, colour++, noColor, "dotnet",
+            var process = Launch(instance.Label, colour++, "dotnet",
                 [dll, "--urls", instance.BaseUri.ToString().TrimEnd('/')], env, Path.Combine(root, c.Project));
             _running.Add((instance, process));
             if (!await WaitReadyAsync(instance, process, readiness, ct)) { return false; }
@@ -147,8 +154,8 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
         env["INFRA_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var dir = Path.GetDirectoryName(exe)!;
         var process = OperatingSystem.IsWindows()
-            ? ChildProcess.Start(label, _tools.Count + 7, noColor, exe, args, env, dir)
-            : ChildProcess.Start(label, _tools.Count + 7, noColor, "/bin/sh", ["-c", OrphanGuard, label, exe, .. args], env, dir);
+            ? Launch(label, _tools.Count + 7, exe, args, env, dir)
+            : Launch(label, _tools.Count + 7, "/bin/sh", ["-c", OrphanGuard, label, exe, .. args], env, dir);
         _tools.Add(process);
         return process;
     }
@@ -197,22 +204,34 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
 
     public void PrintTable(TimeSpan elapsed)
     {
-        var rows = plan.Instances.Select(i => (i.Label, Url: i.BaseUri.ToString(), Open: new Uri(i.BaseUri, i.Component.OpenPath).ToString(), i.Component.Hint)).ToList();
+        // One row per page a student opens; a component's further pages follow its first, under blank name and url.
+        var rows = new List<(string Label, string Url, string Open, string Hint)>();
+        void Add(string label, Uri url, string path, string hint, IEnumerable<(string Path, string Hint)> more)
+        {
+            rows.Add((label, url.ToString(), new Uri(url, path).ToString(), hint));
+            foreach (var page in more) { rows.Add(("", "", new Uri(url, page.Path).ToString(), page.Hint)); }
+        }
+        foreach (var i in plan.Instances) { Add(i.Label, i.BaseUri, i.Component.OpenPath, i.Component.Hint, i.Component.MorePages); }
+        var processes = plan.Instances.Count;
         if (_dashboard is not null && plan.DashboardProblem is null)
         {
-            rows.Add(("dashboard", plan.DashboardUri.ToString(), new Uri(plan.DashboardUri, "structuredlogs").ToString(), "logs, traces and metrics of every process: search by trace id"));
+            Add("dashboard", plan.DashboardUri, "structuredlogs", "logs, traces and metrics of every process: search by trace id",
+                [("traces", "every request's trace across gateway, services and registry")]);
+            processes++;
         }
         if (plan.PrometheusRunning)
         {
-            rows.Add(("prometheus", plan.PrometheusUri.ToString(), new Uri(plan.PrometheusUri, "targets").ToString(), "Prometheus scraping every /actuator/prometheus"));
+            Add("prometheus", plan.PrometheusUri, "targets", "Prometheus scraping every /actuator/prometheus", [("graph", "query the scraped metrics")]);
+            processes++;
         }
         var w1 = Math.Max(9, rows.Select(r => r.Label.Length).DefaultIfEmpty(0).Max());
         var w2 = Math.Max(3, rows.Select(r => r.Url.Length).DefaultIfEmpty(0).Max());
         Console.WriteLine();
-        Console.WriteLine($"Lab ready in {elapsed.TotalSeconds:0.0}s: {rows.Count} processes. Ctrl+C stops them all.");
-        Console.WriteLine($"{"component".PadRight(w1)}  {"url".PadRight(w2)}  open first");
+        Console.WriteLine($"Lab ready in {elapsed.TotalSeconds:0.0}s: {processes} processes. Ctrl+C stops them all.");
+        Console.WriteLine($"{"component".PadRight(w1)}  {"url".PadRight(w2)}  open");
         Console.WriteLine($"{new string('-', w1)}  {new string('-', w2)}  {new string('-', 10)}");
         foreach (var r in rows) { Console.WriteLine($"{r.Label.PadRight(w1)}  {r.Url.PadRight(w2)}  {r.Open}  ({r.Hint})"); }
+        if (plan.Options.Zipkin is not null) { Console.WriteLine($"Zipkin: every process also sends its spans to {plan.Options.Zipkin}"); }
         if (plan.Options.WithPostgres) { Console.WriteLine(plan.Postgres is null ? "PostgreSQL: not started, embedded stores in use." : $"PostgreSQL: {plan.Postgres}"); }
         if (plan.Options.WithRedis) { Console.WriteLine(plan.Redis is null ? "Redis: not started, in-memory sessions and limits in use." : $"Redis: {plan.Redis}"); }
         if (plan.RunsDashboard && plan.DashboardProblem is not null) { Console.WriteLine($"Aspire Dashboard: {plan.DashboardProblem}; logs only on this console."); }

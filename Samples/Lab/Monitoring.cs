@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using Infrastructure.Hosting.Processes;
 
 namespace Infrastructure.Samples.Lab;
 
@@ -78,7 +79,7 @@ internal static class Monitoring
     };
 
     public static string? FindPrometheus() =>
-        File.Exists("/usr/bin/prometheus") ? "/usr/bin/prometheus" : Engines.FindOnPath("prometheus");
+        File.Exists("/usr/bin/prometheus") ? "/usr/bin/prometheus" : EngineBinaries.FindOnPath("prometheus");
 
     /// <summary>A scrape config: one job per component, every instance's <c>/actuator/prometheus</c>, every 2 s.</summary>
     public static string PrometheusConfig(IEnumerable<LabInstance> instances)

@@ -1,6 +1,12 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Infrastructure.Hosting.Processes;
 using Infrastructure.Samples.Lab;
+
+if (args is ["engines", .. var engineArgs])
+{
+    return await EnginesCommand.RunAsync(engineArgs);
+}
 
 LabOptions options;
 LabPlan plan;
@@ -26,8 +32,8 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopping.Cancel(); };
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopping.Cancel(); });
 using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; stopping.Cancel(); });
 
-var root = LabRunner.FindRepositoryRoot();
-await using var engines = new Engines();
+var root = RepositoryLayout.FindRoot();
+await using var engines = new EngineSet();
 await using var runner = new LabRunner(plan, root, options.NoColor);
 try
 {
@@ -35,14 +41,14 @@ try
     runner.StartDashboard();
     if (options.WithPostgres)
     {
-        var (cs, why) = await engines.StartPostgresAsync();
-        plan.Postgres = cs;
+        var (pg, why) = await engines.StartPostgresAsync();
+        var cs = plan.Postgres = pg?.ConnectionString;
         Console.WriteLine(cs is null ? $"lab: --with-postgres: {why}; every server keeps its embedded store." : $"lab: PostgreSQL on {cs}");
     }
     if (options.WithRedis)
     {
-        var (address, why) = await engines.StartRedisAsync();
-        plan.Redis = address;
+        var (redis, why) = await engines.StartRedisAsync();
+        var address = plan.Redis = redis?.Address;
         Console.WriteLine(address is null ? $"lab: --with-redis: {why}; sessions and rate limits stay in process memory." : $"lab: Redis on {address}");
     }
     var started = Stopwatch.StartNew();
@@ -53,7 +59,7 @@ try
     await runner.WaitDashboardAsync(stopping.Token);
     if (options.WithPrometheus)
     {
-        await runner.StartPrometheusAsync(engines.Folder("prometheus"), stopping.Token);
+        await runner.StartPrometheusAsync(engines.Subfolder("prometheus"), stopping.Token);
     }
     runner.PrintTable(started.Elapsed);
     await runner.WatchAsync(stopping.Token);

@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text;
+using Infrastructure.Hosting.Processes;
 
 namespace Infrastructure.Testing;
 
@@ -12,48 +11,26 @@ public static class DotnetCli
     /// </summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
+        var spec = new ProcessSpec("dotnet", args) { WorkingDirectory = workingDirectory };
         // The test host runs under `dotnet test`, whose MSBuild variables would steer the child's build; start it clean.
-        foreach (var key in psi.Environment.Keys
-                     .Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase))
-                     .ToList())
+        foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>()
+                     .Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)))
         {
-            psi.Environment.Remove(key);
+            spec.Environment[key] = null;
         }
         // A reused MSBuild node would outlive the command holding its output pipe open.
-        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-        psi.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
-
-        var output = new StringBuilder();
-        using var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.Exited += (_, _) => exited.TrySetResult();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        spec.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        spec.Environment["DOTNET_NOLOGO"] = "1";
+        spec.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        spec.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        spec.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
         // Waits for the exit itself, not for the end of the output: a compiler server the build started may keep the pipe open.
-        if (await Task.WhenAny(exited.Task, Task.Delay(timeout)) != exited.Task)
+        var r = await ProcessRunner.RunAsync(spec, timeout);
+        if (r.TimedOut)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in {timeout}:\n{Text(output)}");
+            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in {timeout}:\n{r.Output}");
         }
-        process.WaitForExit(2000);
-        return (process.ExitCode, Text(output));
+        return (r.ExitCode, r.Output);
     }
 
     /// <summary>As <see cref="RunAsync"/>, throwing with the output unless the exit code is 0.</summary>
@@ -65,13 +42,5 @@ public static class DotnetCli
             throw new InvalidOperationException($"dotnet {string.Join(' ', args)} exited with {code}:\n{output}");
         }
         return output;
-    }
-
-    private static string Text(StringBuilder output)
-    {
-        lock (output)
-        {
-            return output.ToString();
-        }
     }
 }

@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using Infrastructure.Hosting.Processes;
 
 namespace Infrastructure.Testing;
 
@@ -7,10 +6,5 @@ namespace Infrastructure.Testing;
 public static class FreePort
 {
     /// <summary>A port that was free on 127.0.0.1 a moment ago.</summary>
-    public static int Next()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    public static int Next() => LoopbackPort.Next();
 }

@@ -1,43 +1,20 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
+using Infrastructure.Hosting.Processes;
 
 namespace Infrastructure.Testing;
 
 /// <summary>The lab launcher (<c>Samples/Lab</c>) run as a real process, as a student runs it.</summary>
 public sealed class LabProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
-    private readonly int _keepLines;
-    private readonly Action<string>? _onLine;
-    private volatile bool _ready;
+    private readonly ChildProcess _process;
 
-    private LabProcess(Process process, int keepLines, Action<string>? onLine)
-    {
-        _process = process;
-        _keepLines = keepLines;
-        _onLine = onLine;
-        process.OutputDataReceived += (_, e) => Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null) { return; }
-        _onLine?.Invoke(line);
-        _lines.Enqueue(line);
-        while (_keepLines > 0 && _lines.Count > _keepLines) { _lines.TryDequeue(out _); }
-        if (line.Contains("Lab ready", StringComparison.Ordinal)) { _ready = true; }
-    }
+    private LabProcess(ChildProcess process) => _process = process;
 
     /// <summary>The lab's process id.</summary>
-    public int Pid => _process.Id;
+    public int Pid => _process.Pid;
 
     /// <summary>Everything printed so far (the last lines only, when started with a line limit).</summary>
-    public string Output => string.Join('\n', _lines);
+    public string Output => _process.Output;
 
     /// <summary>Whether the lab has exited.</summary>
     public bool HasExited => _process.HasExited;
@@ -52,19 +29,20 @@ public sealed class LabProcess : IAsyncDisposable
     /// <param name="onLine">Sees every line as it comes (even those not kept); called on the output reader's thread.</param>
     public static async Task<LabProcess> StartAsync(IEnumerable<string> args, TimeSpan timeout, int keepLines = 0, Action<string>? onLine = null)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var spec = new ProcessSpec("dotnet", [RepoPaths.ProjectDll(Path.Combine("Samples", "Lab"), "Lab"), "--no-color", .. args])
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
             WorkingDirectory = RepoPaths.Root,
+            KeepLines = keepLines > 0 ? keepLines : int.MaxValue,
+            OnLine = line =>
+            {
+                onLine?.Invoke(line.Text);
+                if (line.Text.Contains("Lab ready", StringComparison.Ordinal)) { ready.TrySetResult(); }
+            },
         };
-        psi.ArgumentList.Add(RepoPaths.ProjectDll(Path.Combine("Samples", "Lab"), "Lab"));
-        psi.ArgumentList.Add("--no-color");
-        foreach (var a in args) { psi.ArgumentList.Add(a); }
-        var lab = new LabProcess(Process.Start(psi)!, keepLines, onLine);
+        var lab = new LabProcess(ChildProcess.Start(spec));
         var sw = Stopwatch.StartNew();
-        while (!lab._ready)
+        while (!ready.Task.IsCompleted)
         {
             if (lab.HasExited || sw.Elapsed > timeout)
             {
@@ -79,25 +57,11 @@ public sealed class LabProcess : IAsyncDisposable
     }
 
     /// <summary>Sends a POSIX signal (INT, TERM, KILL) to the lab process itself.</summary>
-    public async Task SignalAsync(string signal)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)])!;
-        await kill.WaitForExitAsync();
-    }
+    public Task SignalAsync(string signal) => _process.SignalAsync(signal);
 
     /// <summary>Waits for the lab to exit; false on timeout.</summary>
-    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try { await _process.WaitForExitAsync(cts.Token); return true; }
-        catch (OperationCanceledException) { return false; }
-    }
+    public Task<bool> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync()
-    {
-        try { if (!_process.HasExited) { _process.Kill(entireProcessTree: true); } } catch (InvalidOperationException) { }
-        _process.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

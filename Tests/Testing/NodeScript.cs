@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Infrastructure.Hosting.Processes;
 
 namespace Infrastructure.Testing;
 
@@ -12,37 +12,17 @@ public static class NodeScript
     /// <summary>As above; with <paramref name="module"/> the script is an ES module (<c>node --input-type=module -e</c>).</summary>
     internal static async Task<(int ExitCode, string Output)> RunAsync(string script, TimeSpan timeout, IDictionary<string, string>? environment, bool module)
     {
-        var psi = new ProcessStartInfo("node")
+        var spec = new ProcessSpec("node", [.. module ? ["--input-type=module"] : Array.Empty<string>(), "-e", script])
         {
             WorkingDirectory = TestDependencies.NodeClients,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
         };
-        if (module)
-        {
-            psi.ArgumentList.Add("--input-type=module");
-        }
-        psi.ArgumentList.Add("-e");
-        psi.ArgumentList.Add(script);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
         {
-            psi.Environment[k] = v;
+            spec.Environment[k] = v;
         }
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(true);
-            await p.WaitForExitAsync();
-            return (-1, "TIMEOUT\n" + await stdout + await stderr);
-        }
-        return (p.ExitCode, await stdout + await stderr);
+        var r = await ProcessRunner.RunAsync(spec, timeout);
+        return r.TimedOut
+            ? (-1, "TIMEOUT\n" + r.StandardOutput + r.StandardError)
+            : (r.ExitCode, r.StandardOutput + r.StandardError);
     }
 }

@@ -1,10 +1,12 @@
+using Infrastructure.Hosting.Processes;
+
 namespace Infrastructure.Testing;
 
 /// <summary>Locates the repository and the build output of its projects, so tests can start real server processes.</summary>
 public static class RepoPaths
 {
     /// <summary>The folder holding <c>Infrastructure.sln</c>.</summary>
-    public static string Root { get; } = FindRoot();
+    public static string Root { get; } = RepositoryLayout.FindRoot(AppContext.BaseDirectory);
 
     /// <summary>Build configuration the tests were built with (the servers are built alongside in the same one).</summary>
     public static string Configuration =>
@@ -17,22 +19,11 @@ public static class RepoPaths
     /// <summary>Path of a project's built dll, e.g. <c>ProjectDll("Discovery.Server")</c>.</summary>
     public static string ProjectDll(string projectFolder, string? assemblyName = null)
     {
-        var name = assemblyName ?? Path.GetFileName(projectFolder);
-        var path = Path.Combine(Root, projectFolder, "bin", Configuration, "net10.0", name + ".dll");
+        var path = RepositoryLayout.ProjectDll(Root, projectFolder, Configuration, assemblyName);
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{path} is not built; build Infrastructure.sln (./build.ps1 build) before running the tests.", path);
         }
         return path;
-    }
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Infrastructure.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("Infrastructure.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -1,35 +1,29 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
+using Infrastructure.Hosting.Processes;
 
 namespace Infrastructure.Testing;
 
 /// <summary>A real server process (one of our projects) on a loopback port, killed when disposed.</summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ChildProcess _process;
 
-    private ServerProcess(Process process, Uri baseUri)
+    private ServerProcess(ChildProcess process, Uri baseUri)
     {
         _process = process;
         BaseUri = baseUri;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _output.Enqueue(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _output.Enqueue(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
     }
 
     /// <summary>Base address, e.g. <c>http://127.0.0.1:50123/</c>.</summary>
     public Uri BaseUri { get; }
 
     /// <summary>The OS process id.</summary>
-    public int Pid => _process.Id;
+    public int Pid => _process.Pid;
 
     /// <summary>Whether the process has exited.</summary>
     public bool HasExited => _process.HasExited;
 
     /// <summary>Everything the process printed so far.</summary>
-    public string Output => string.Join(Environment.NewLine, _output);
+    public string Output => _process.Output;
 
     /// <summary>Starts <c>dotnet {project}.dll --urls http://127.0.0.1:{port}</c> and waits until <paramref name="readyPath"/> answers 2xx.</summary>
     public static async Task<ServerProcess> StartAsync(
@@ -40,10 +34,8 @@ public sealed class ServerProcess : IAsyncDisposable
         string readyPath = "/actuator/health",
         TimeSpan? timeout = null)
     {
-        var p = port ?? FreePort.Next();
-        var baseUri = new Uri($"http://127.0.0.1:{p}/");
-        var psi = StartInfo(projectFolder, baseUri.ToString().TrimEnd('/'), args, environment);
-        return await LaunchAsync(psi, baseUri, readyPath, timeout);
+        var baseUri = new Uri($"http://127.0.0.1:{port ?? FreePort.Next()}/");
+        return await LaunchAsync(ProjectSpec(projectFolder, baseUri, args, environment), baseUri, readyPath, timeout);
     }
 
     /// <summary>
@@ -62,34 +54,17 @@ public sealed class ServerProcess : IAsyncDisposable
         TimeSpan? timeout = null)
     {
         var baseUri = new Uri($"http://127.0.0.1:{port ?? FreePort.Next()}/");
-        var psi = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (var a in args ?? [])
-        {
-            psi.ArgumentList.Add(a);
-        }
-        psi.ArgumentList.Add("--urls");
-        psi.ArgumentList.Add(baseUri.ToString().TrimEnd('/'));
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
-        {
-            psi.Environment[k] = v;
-        }
-        return await LaunchAsync(psi, baseUri, readyPath, timeout);
+        var spec = new ProcessSpec(fileName, [.. args ?? [], "--urls", baseUri.ToString().TrimEnd('/')]) { WorkingDirectory = workingDirectory };
+        spec.Environment["DOTNET_NOLOGO"] = "1";
+        return await LaunchAsync(spec.WithEnvironment(environment), baseUri, readyPath, timeout);
     }
 
-    private static async Task<ServerProcess> LaunchAsync(ProcessStartInfo psi, Uri baseUri, string readyPath, TimeSpan? timeout)
+    private static async Task<ServerProcess> LaunchAsync(ProcessSpec spec, Uri baseUri, string readyPath, TimeSpan? timeout)
     {
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + psi.FileName);
-        var server = new ServerProcess(process, baseUri);
+        var server = new ServerProcess(ChildProcess.Start(spec), baseUri);
         try
         {
-            await server.WaitReadyAsync(readyPath, timeout ?? TimeSpan.FromSeconds(60));
+            await server._process.WaitForUrlAsync(new Uri(baseUri, readyPath), timeout ?? TimeSpan.FromSeconds(60));
         }
         catch
         {
@@ -103,113 +78,33 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(
         string projectFolder, IDictionary<string, string?> environment, TimeSpan? timeout = null)
     {
-        var psi = StartInfo(projectFolder, $"http://127.0.0.1:{FreePort.Next()}", args: null, environment);
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + projectFolder);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        try
+        var spec = ProjectSpec(projectFolder, new Uri($"http://127.0.0.1:{FreePort.Next()}/"), args: null, environment);
+        var r = await ProcessRunner.RunAsync(spec, timeout ?? TimeSpan.FromSeconds(60));
+        if (r.TimedOut)
         {
-            await process.WaitForExitAsync(cts.Token);
+            throw new TimeoutException($"{projectFolder} was expected to stop on its own but still runs:\n{r.StandardOutput}{r.StandardError}");
         }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{projectFolder} was expected to stop on its own but still runs:\n{await stdout}{await stderr}");
-        }
-        return (process.ExitCode, await stdout + await stderr);
+        return (r.ExitCode, r.StandardOutput + r.StandardError);
     }
 
     // dotnet {project}.dll --urls {urls} [args], in the project folder, in Development unless the environment says otherwise.
-    private static ProcessStartInfo StartInfo(string projectFolder, string urls, IEnumerable<string>? args, IDictionary<string, string?>? environment)
+    private static ProcessSpec ProjectSpec(string projectFolder, Uri baseUri, IEnumerable<string>? args, IDictionary<string, string?>? environment)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var spec = new ProcessSpec("dotnet", [RepoPaths.ProjectDll(projectFolder), "--urls", baseUri.ToString().TrimEnd('/'), .. args ?? []])
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
             WorkingDirectory = Path.Combine(RepoPaths.Root, projectFolder),
         };
-        psi.ArgumentList.Add(RepoPaths.ProjectDll(projectFolder));
-        psi.ArgumentList.Add("--urls");
-        psi.ArgumentList.Add(urls);
-        foreach (var a in args ?? [])
-        {
-            psi.ArgumentList.Add(a);
-        }
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
-        {
-            psi.Environment[k] = v;
-        }
-        return psi;
-    }
-
-    private async Task WaitReadyAsync(string path, TimeSpan timeout)
-    {
-        using var http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(2) };
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < timeout)
-        {
-            if (_process.HasExited)
-            {
-                // Without a timeout this also waits for the redirected output to end, so the message holds all of it.
-                _process.WaitForExit();
-                throw new InvalidOperationException($"process exited with {_process.ExitCode} before it was ready:\n{Output}");
-            }
-            try
-            {
-                using var r = await http.GetAsync(path);
-                if (r.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(150);
-        }
-        throw new TimeoutException($"{BaseUri}{path} not ready after {timeout}:\n{Output}");
+        spec.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        spec.Environment["DOTNET_NOLOGO"] = "1";
+        return spec.WithEnvironment(environment);
     }
 
     /// <summary>Kills the process abruptly (SIGKILL), as <c>kill -9</c> would.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-    }
+    public void Kill() => _process.Kill();
 
     /// <summary>Asks the process to stop gracefully (SIGTERM) and waits for it.</summary>
-    public async Task StopGracefullyAsync(TimeSpan timeout)
-    {
-        if (_process.HasExited)
-        {
-            return;
-        }
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            Kill();
-        }
-    }
+    public Task StopGracefullyAsync(TimeSpan timeout) => _process.StopAsync(timeout);
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync()
-    {
-        Kill();
-        _process.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

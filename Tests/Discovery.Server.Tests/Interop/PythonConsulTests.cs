@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Net;
+using Infrastructure.Hosting.Processes;
 using Infrastructure.Testing;
 
 namespace Infrastructure.Discovery.Server.Tests.Interop;
@@ -73,34 +73,17 @@ public sealed class PythonConsulTests
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string script, int port, TimeSpan timeout)
     {
-        var psi = new ProcessStartInfo(Python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(script);
-        psi.Environment["CONSUL_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var spec = new ProcessSpec(Python, ["-c", script]);
+        spec.Environment["CONSUL_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // The script must reach the test server, never a proxy or an address the environment names.
-        psi.Environment.Remove("CONSUL_HTTP_ADDR");
-        psi.Environment.Remove("CONSUL_HTTP_TOKEN");
-        psi.Environment["NO_PROXY"] = "127.0.0.1";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
+        spec.Environment["CONSUL_HTTP_ADDR"] = null;
+        spec.Environment["CONSUL_HTTP_TOKEN"] = null;
+        spec.Environment["NO_PROXY"] = "127.0.0.1";
+        var r = await ProcessRunner.RunAsync(spec, timeout);
+        if (r.TimedOut)
         {
-            await p.WaitForExitAsync(cts.Token);
+            return (-1, "TIMEOUT\n" + r.StandardOutput + r.StandardError);
         }
-        catch (OperationCanceledException)
-        {
-            p.Kill(true);
-            await p.WaitForExitAsync();
-            return (-1, "TIMEOUT\n" + await stdout + await stderr);
-        }
-        var err = await stderr;
-        return (p.ExitCode, await stdout + (err.Length > 0 ? "\n" + err : ""));
+        return (r.ExitCode, r.StandardOutput + (r.StandardError.Length > 0 ? "\n" + r.StandardError : ""));
     }
 }
