@@ -1,5 +1,6 @@
 using Infrastructure.Discovery.Client.Eureka.Transport;
 using Microsoft.Extensions.Options;
+using Infrastructure.Eureka.Protocol;
 
 namespace Infrastructure.Discovery.Client.Eureka;
 

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Threading.Channels;
-using Infrastructure.Discovery.Server.Security;
 
 namespace Infrastructure.Discovery.Server.Replication;
 
@@ -12,8 +11,8 @@ internal sealed class PeerNode
     /// <summary>A peer configured as <paramref name="configuredUrl"/>, which may carry credentials (<c>http://user:password@peer:8761/eureka/</c>).</summary>
     public PeerNode(Uri configuredUrl)
     {
-        ServiceUrl = BasicCredentials.WithoutUserInfo(configuredUrl);
-        Authorization = BasicCredentials.FromUserInfo(configuredUrl);
+        ServiceUrl = ServiceUrlCredentials.WithoutUserInfo(configuredUrl);
+        Authorization = ServiceUrlCredentials.FromUserInfo(configuredUrl);
         _status = new(ServiceUrl, null, null, null, null);
     }
 

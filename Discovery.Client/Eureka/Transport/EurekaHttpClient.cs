@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Infrastructure.Eureka.Protocol;
 
 namespace Infrastructure.Discovery.Client.Eureka.Transport;
 

@@ -1,10 +1,13 @@
 using System.Net.Http.Headers;
 using System.Text;
 
-namespace Infrastructure.Discovery.Server.Security;
+namespace Infrastructure.Eureka.Protocol;
 
-/// <summary>Credentials carried in a service URL (<c>http://user:password@host:8761/eureka/</c>), as Eureka clients and peers configure them.</summary>
-internal static class BasicCredentials
+/// <summary>
+/// Credentials in a Eureka service URL (<c>http://user:password@host:8761/eureka/</c>), as clients and peers configure
+/// them: the Basic header they become, and keeping them out of what is shown, logged and requested.
+/// </summary>
+internal static class ServiceUrlCredentials
 {
     /// <summary>The <c>Authorization: Basic</c> value for the URL's user info, or null when it has none.</summary>
     public static AuthenticationHeaderValue? FromUserInfo(Uri url)
@@ -13,7 +16,7 @@ internal static class BasicCredentials
         {
             return null;
         }
-        // User info is percent-encoded in the URL (a password with '@' or ':' must be written %40, %3A).
+        // User info is percent-encoded in the URL (a password with '@' or ':' is written %40, %3A).
         var colon = url.UserInfo.IndexOf(':', StringComparison.Ordinal);
         var user = Uri.UnescapeDataString(colon < 0 ? url.UserInfo : url.UserInfo[..colon]);
         var password = colon < 0 ? "" : Uri.UnescapeDataString(url.UserInfo[(colon + 1)..]);
@@ -23,4 +26,17 @@ internal static class BasicCredentials
     /// <summary>The URL without its user info: what is shown, logged and actually requested.</summary>
     public static Uri WithoutUserInfo(Uri url) =>
         string.IsNullOrEmpty(url.UserInfo) ? url : new UriBuilder(url) { UserName = "", Password = "" }.Uri;
+
+    /// <summary>An entry with everything before its last <c>@</c> (after any <c>scheme://</c>) replaced by <c>***</c>: for entries that did not even parse.</summary>
+    public static string Redact(string entry)
+    {
+        var at = entry.LastIndexOf('@');
+        if (at < 0)
+        {
+            return entry;
+        }
+        var scheme = entry.IndexOf("://", StringComparison.Ordinal);
+        var start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+        return entry[..start] + "***" + entry[at..];
+    }
 }
