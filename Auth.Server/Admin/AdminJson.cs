@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Infrastructure.Auth.Server.Requests;
-using Microsoft.AspNetCore.Http.Features;
+using Infrastructure.ServiceDefaults.Web;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Auth.Server.Admin;
@@ -18,23 +18,13 @@ internal static class AdminJson
         {
             return (null, Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, detail: "expected an application/json body"));
         }
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return (null, Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: $"the body is larger than {MaxBodyBytes} bytes"));
-        }
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = MaxBodyBytes;
-        }
         try
         {
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, context.RequestAborted);
-            if (buffer.Length > MaxBodyBytes)
+            if (await BoundedBody.ReadAsync(request, MaxBodyBytes, context.RequestAborted) is not { } body)
             {
                 return (null, Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: $"the body is larger than {MaxBodyBytes} bytes"));
             }
-            using var document = JsonDocument.Parse(buffer.ToArray());
+            using var document = JsonDocument.Parse(body);
             // PostgreSQL stores neither NUL in text nor \u0000 in jsonb; no admin field needs any control character.
             if (FindControlCharacter(document.RootElement, "$") is { } path)
             {

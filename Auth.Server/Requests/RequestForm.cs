@@ -1,5 +1,5 @@
 using System.Text;
-using Microsoft.AspNetCore.Http.Features;
+using Infrastructure.ServiceDefaults.Web;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 
@@ -40,13 +40,9 @@ internal static class RequestForm
         {
             return new FormReadResult(null, "expected an application/x-www-form-urlencoded body", WrongContentType: true);
         }
-        if (request.ContentLength > MaxBodyBytes)
+        if (!BoundedBody.TryLimit(context, MaxBodyBytes))
         {
             return new FormReadResult(null, $"the body is larger than {MaxBodyBytes} bytes");
-        }
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = MaxBodyBytes;
         }
         Dictionary<string, StringValues> fields;
         try

@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text;
+using Infrastructure.ServiceDefaults.Web;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
@@ -99,34 +99,8 @@ internal static class RequestBodyReader
         return Decode(bytes[..n], "a form value");
     }
 
-    private static async Task<byte[]> ReadBytesAsync(HttpRequest request, InputLimits limits)
-    {
-        var max = limits.MaxRequestBodyBytes;
-        if (request.ContentLength > max)
-        {
-            throw TooLarge(limits);
-        }
-        using var ms = new MemoryStream();
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int n;
-            while ((n = await request.Body.ReadAsync(buffer, request.HttpContext.RequestAborted)) > 0)
-            {
-                // Chunked bodies have no length up front: stop at the limit, not at the end.
-                if (ms.Length + n > max)
-                {
-                    throw TooLarge(limits);
-                }
-                ms.Write(buffer, 0, n);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-        return ms.ToArray();
-    }
+    private static async Task<byte[]> ReadBytesAsync(HttpRequest request, InputLimits limits) =>
+        await BoundedBody.ReadAsync(request, limits.MaxRequestBodyBytes, request.HttpContext.RequestAborted) ?? throw TooLarge(limits);
 
     private static string Decode(byte[] bytes, string what)
     {

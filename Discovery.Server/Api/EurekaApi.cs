@@ -1,6 +1,7 @@
 using System.Globalization;
 using Infrastructure.Discovery.Server.Registry;
 using Microsoft.Extensions.Options;
+using Infrastructure.ServiceDefaults.Web;
 
 namespace Infrastructure.Discovery.Server.Api;
 
@@ -43,7 +44,7 @@ internal static partial class EurekaApi
             return BadRequest("'delta' is reserved and cannot be an application name");
         }
         var max = options.CurrentValue.MaxRequestBodyBytes;
-        var body = await ReadBodyAsync(ctx.Request, max, ctx.RequestAborted);
+        var body = await BoundedBody.ReadAsync(ctx.Request, max, ctx.RequestAborted);
         if (body is null)
         {
             return BadRequest($"Request body is larger than {max} bytes");
@@ -193,27 +194,6 @@ internal static partial class EurekaApi
     }
 
     internal static IResult BadRequest(string message) => Results.Text(message, "text/plain", statusCode: StatusCodes.Status400BadRequest);
-
-    /// <summary>Reads the body up to <paramref name="max"/> bytes; null when it is larger.</summary>
-    internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int max, CancellationToken ct)
-    {
-        if (request.ContentLength > max)
-        {
-            return null;
-        }
-        using var ms = new MemoryStream();
-        var buffer = new byte[8192];
-        int n;
-        while ((n = await request.Body.ReadAsync(buffer, ct)) > 0)
-        {
-            if (ms.Length + n > max)
-            {
-                return null;
-            }
-            ms.Write(buffer, 0, n);
-        }
-        return ms.ToArray();
-    }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Registered {App}/{InstanceId} as Eureka would, but: {Warnings}")]
     private static partial void LogAcceptedWithWarnings(ILogger logger, string app, string instanceId, string warnings);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Infrastructure.Discovery.Server.Registry;
 using Microsoft.Extensions.Options;
+using Infrastructure.ServiceDefaults.Web;
 
 namespace Infrastructure.Discovery.Server.Api;
 
@@ -17,7 +18,7 @@ internal static class PeerReplicationBatch
     {
         // Batches carry many instances, so they get a larger allowance than one registration.
         var max = options.CurrentValue.MaxRequestBodyBytes * 64;
-        var body = await EurekaApi.ReadBodyAsync(ctx.Request, max, ctx.RequestAborted);
+        var body = await BoundedBody.ReadAsync(ctx.Request, max, ctx.RequestAborted);
         if (body is null)
         {
             return EurekaApi.BadRequest($"Request body is larger than {max} bytes");

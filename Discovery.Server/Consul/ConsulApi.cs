@@ -4,6 +4,7 @@ using System.Text.Json;
 using Infrastructure.Discovery.Server.Api;
 using Infrastructure.Discovery.Server.Registry;
 using Microsoft.Extensions.Options;
+using Infrastructure.ServiceDefaults.Web;
 
 namespace Infrastructure.Discovery.Server.Consul;
 
@@ -82,7 +83,7 @@ internal static class ConsulApi
     private static async Task RegisterAsync(HttpContext ctx)
     {
         var max = ctx.RequestServices.GetRequiredService<IOptionsMonitor<EurekaServerOptions>>().CurrentValue.MaxRequestBodyBytes;
-        var body = await EurekaApi.ReadBodyAsync(ctx.Request, max, ctx.RequestAborted);
+        var body = await BoundedBody.ReadAsync(ctx.Request, max, ctx.RequestAborted);
         if (body is null)
         {
             await Error(ctx, StatusCodes.Status400BadRequest, $"Request decode failed: request body is larger than {max} bytes");
@@ -160,7 +161,7 @@ internal static class ConsulApi
 
     private static async Task CheckUpdateBodyAsync(HttpContext ctx)
     {
-        var body = await EurekaApi.ReadBodyAsync(ctx.Request, 64 * 1024, ctx.RequestAborted);
+        var body = await BoundedBody.ReadAsync(ctx.Request, 64 * 1024, ctx.RequestAborted);
         string? status = null;
         string? output = null;
         try
