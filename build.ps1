@@ -1,7 +1,7 @@
 #!/usr/bin/env pwsh
 <#
 .SYNOPSIS
-  Build, test, run the lab, benchmark, pack or publish Infrastructure.
+  Build, test, run the lab, benchmark, pack or publish Infrastructure, or record the libraries' public API.
 
 .DESCRIPTION
   Runs on a machine that has only the .NET SDK:
@@ -12,7 +12,7 @@
   runs every test project, and stops them again.
 
 .PARAMETER Target
-  build | test | lab | bench | soak | pack | publish
+  build | test | lab | bench | soak | pack | publish | api
 
   pack     NuGet packages of Discovery.Client, Config.Client, ServiceDefaults and the `dotnet new infra-service`
            template into artifacts/packages/ (version: VersionPrefix and VersionSuffix in Directory.Build.props; extra arguments go to
@@ -20,11 +20,14 @@
   publish  Discovery.Server, Gateway, Config.Server and Auth.Server as self-contained folders (no .NET needed on the
            target) into artifacts/publish/<rid>/<server>/, for linux-x64, win-x64 and osx-arm64; extra arguments
            name the runtimes instead (`publish linux-x64`). See deploy/README.md.
+  api      After an intended change to a library's public API: writes it into the library's PublicAPI.Unshipped.txt
+           (new and changed members added, removed ones dropped or marked *REMOVED*), then builds it as CI does. Extra
+           arguments name the libraries instead of all of Packages.slnf (`api Discovery.Client`). See CONTRIBUTING.md.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'lab', 'bench', 'soak', 'pack', 'publish')]
+    [ValidateSet('build', 'test', 'lab', 'bench', 'soak', 'pack', 'publish', 'api')]
     [string] $Target = 'build',
 
     [string] $Configuration = 'Release',
@@ -197,6 +200,41 @@ function Invoke-Publish {
     }
 }
 
+# `api [library ...]`: the public API files of the compiled libraries in Packages.slnf (PublicApiAnalyzers, CONTRIBUTING.md).
+function Invoke-PublicApi {
+    $libraries = (Get-Content (Join-Path $Root 'Packages.slnf') -Raw | ConvertFrom-Json).solution.projects |
+        ForEach-Object { Join-Path $Root ($_ -replace '\\', '/') } |
+        Where-Object { (Split-Path $_ -LeafBase) -ne 'Templates' }   # the template package compiles nothing
+    if ($Rest.Count -gt 0) { $libraries = $libraries | Where-Object { (Split-Path $_ -LeafBase) -in $Rest } }
+    foreach ($project in $libraries) {
+        $dir = Split-Path $project
+        $shipped = Join-Path $dir 'PublicAPI.Shipped.txt'
+        $unshipped = Join-Path $dir 'PublicAPI.Unshipped.txt'
+        foreach ($file in $shipped, $unshipped) {
+            if (-not (Test-Path $file)) { [IO.File]::WriteAllText($file, "#nullable enable`n") }
+        }
+        # RS0017 (declared, but no longer public) has no code fix: read it from a build that reports without failing, then
+        # drop an unshipped line and mark a shipped one *REMOVED* in Unshipped, as the analyzer asks.
+        Write-Host "> dotnet build $project (public API warnings)" -ForegroundColor DarkGray
+        $output = & dotnet build $project -c $Configuration -nologo --no-incremental -p:TreatWarningsAsErrors=false 2>&1
+        if ($LASTEXITCODE -ne 0) { $output | Out-Host; throw "dotnet build $project failed" }
+        $gone = @($output | Select-String 'PublicAPI\.(Shipped|Unshipped)\.txt\((\d+),\d+\): warning RS0017' |
+            Where-Object { $_.Line.StartsWith($dir, [StringComparison]::Ordinal) } |
+            ForEach-Object { [pscustomobject]@{ Shipped = $_.Matches[0].Groups[1].Value -eq 'Shipped'; Line = [int]$_.Matches[0].Groups[2].Value } } |
+            Sort-Object Shipped, Line -Unique)
+        if ($gone.Count -gt 0) {
+            $shippedLines = [IO.File]::ReadAllLines($shipped)
+            $unshippedLines = [Collections.Generic.List[string]]::new([IO.File]::ReadAllLines($unshipped))
+            foreach ($entry in $gone | Where-Object { -not $_.Shipped } | Sort-Object Line -Descending) { $unshippedLines.RemoveAt($entry.Line - 1) }
+            foreach ($entry in $gone | Where-Object { $_.Shipped }) { $unshippedLines.Add('*REMOVED*' + $shippedLines[$entry.Line - 1]) }
+            [IO.File]::WriteAllText($unshipped, ($unshippedLines -join "`n") + "`n")
+        }
+        # RS0016 (public, but not declared): the analyzer's own code fix adds the line to PublicAPI.Unshipped.txt.
+        Invoke-Native dotnet @('format', 'analyzers', $project, '--diagnostics', 'RS0016', '--severity', 'info')
+        Invoke-Native dotnet @('build', $project, '-c', $Configuration, '-nologo', '-clp:ErrorsOnly;Summary')
+    }
+}
+
 switch ($Target) {
     'build' { Invoke-Build }
     'test' { Invoke-Test }
@@ -205,4 +243,5 @@ switch ($Target) {
     'soak' { Invoke-Soak }
     'pack' { Invoke-Pack }
     'publish' { Invoke-Publish }
+    'api' { Invoke-PublicApi }
 }

@@ -51,6 +51,7 @@ public static class DiscoveryClientExtensions
                 builder.Environment.ApplicationName) ?? "unknown"));
             if (client.ShouldRegisterWithEureka)
             {
+                services.TryAddSingleton(TimeProvider.System);
                 services.AddSingleton<InstanceInfoFactory>();
                 services.AddSingleton<EurekaRegistrationService>();
                 services.AddHostedService(sp => sp.GetRequiredService<EurekaRegistrationService>());

@@ -5,6 +5,7 @@ using Infrastructure.Gateway.Resilience;
 using Infrastructure.Gateway.Routing;
 using Infrastructure.Gateway.Security;
 using Infrastructure.Gateway.Telemetry;
+using Infrastructure.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -66,7 +67,7 @@ internal sealed partial class GatewayMiddleware(
             {
                 // Only the gateway may say who the consumer is.
                 context.Request.Headers.Remove("X-Consumer-Id");
-                if (context.Request.Headers.Authorization.Count > 0)
+                if (AuthorizationHeader.HasBearer(context.Request))
                 {
                     // Not required here, but a valid token still names the consumer for logs and principal rate-limit keys.
                     await scopes.IdentifyAsync(context);

@@ -47,15 +47,19 @@ public static class StartupFailure
     /// <summary>Writes the one-line report of a start refused before the host was built (a check of the server's own) and returns exit code 1.</summary>
     public static int Report(string application, string reason)
     {
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{DateTime.Now:HH:mm:ss} FTL] {application} did not start: {reason}"));
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{Now():HH:mm:ss} FTL] {application} did not start: {reason}"));
         return 1;
     }
+
+    // The host and its TimeProvider are gone (or never were) when these lines are written: the system clock, local time
+    // as on the host's console lines.
+    private static DateTimeOffset Now() => TimeProvider.System.GetLocalNow();
 
     /// <summary>The one-line report of a failed start, plus the stack trace when the cause is a bug rather than a setting.</summary>
     public static string Describe(string application, Exception ex)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"[{DateTime.Now:HH:mm:ss} FTL] {application} did not start: ");
+        text.Append(CultureInfo.InvariantCulture, $"[{Now():HH:mm:ss} FTL] {application} did not start: ");
         var first = true;
         for (var e = ex; e is not null; e = e.InnerException)
         {

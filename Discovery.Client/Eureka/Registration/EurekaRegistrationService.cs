@@ -21,6 +21,7 @@ internal sealed class EurekaRegistrationService : BackgroundService
     private readonly InstanceInfoFactory _factory;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<EurekaRegistrationService> _logger;
+    private readonly TimeProvider _time;
     private readonly TimeSpan _renewInterval;
     private readonly ResiliencePipeline _registerPipeline;
     private InstanceInfo? _instance;
@@ -31,12 +32,14 @@ internal sealed class EurekaRegistrationService : BackgroundService
         InstanceInfoFactory factory,
         IHostApplicationLifetime lifetime,
         IOptions<EurekaInstanceOptions> options,
-        ILogger<EurekaRegistrationService> logger)
+        ILogger<EurekaRegistrationService> logger,
+        TimeProvider time)
     {
         _client = client;
         _factory = factory;
         _lifetime = lifetime;
         _logger = logger;
+        _time = time;
         _renewInterval = TimeSpan.FromSeconds(options.Value.LeaseRenewalIntervalInSeconds);
         _registerPipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
@@ -107,7 +110,7 @@ internal sealed class EurekaRegistrationService : BackgroundService
             {
                 // The server lost us (restart, eviction): Eureka clients mark themselves dirty and register again.
                 Log.RenewNotFound(_logger, instance.App, instance.InstanceId);
-                _instance = instance with { LastDirtyTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+                _instance = instance with { LastDirtyTimestamp = _time.GetUtcNow().ToUnixTimeMilliseconds() };
                 await RegisterAsync(cancellationToken).ConfigureAwait(false);
             }
             else if (!IsSuccess(status))

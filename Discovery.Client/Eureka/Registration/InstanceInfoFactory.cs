@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace Infrastructure.Discovery.Client.Eureka.Registration;
 
 /// <summary>Builds the InstanceInfo this application registers, from options and the addresses the server actually bound.</summary>
-internal sealed class InstanceInfoFactory(IOptions<EurekaInstanceOptions> options, EurekaAppName appName, IServiceProvider services)
+internal sealed class InstanceInfoFactory(IOptions<EurekaInstanceOptions> options, EurekaAppName appName, IServiceProvider services, TimeProvider time)
 {
     /// <summary>The instance to register, or an error text when there is no port to announce.</summary>
     public (InstanceInfo? Instance, string? Error) Create()
@@ -39,7 +39,7 @@ internal sealed class InstanceInfoFactory(IOptions<EurekaInstanceOptions> option
         var name = appName.Value;
         var announcedPort = nonSecureEnabled ? port : securePort;
         var baseUrl = $"{(nonSecureEnabled ? "http" : "https")}://{host}:{announcedPort.ToString(CultureInfo.InvariantCulture)}";
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         return (new InstanceInfo
         {
             InstanceId = o.InstanceId ?? $"{host}:{name}:{announcedPort.ToString(CultureInfo.InvariantCulture)}",

@@ -1,3 +1,6 @@
+using System.Net.Http.Headers;
+using Infrastructure.ServiceDefaults.Security;
+
 namespace Infrastructure.Samples.Order.Catalog;
 
 /// <summary>Forwards the caller's bearer token downstream (Spring Cloud Gateway's TokenRelay, service side).</summary>
@@ -5,10 +8,9 @@ internal sealed class TokenRelayHandler(IHttpContextAccessor accessor) : Delegat
 {
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var auth = accessor.HttpContext?.Request.Headers.Authorization.ToString();
-        if (!string.IsNullOrEmpty(auth) && request.Headers.Authorization is null)
+        if (accessor.HttpContext is { } caller && AuthorizationHeader.Bearer(caller.Request) is { } token && request.Headers.Authorization is null)
         {
-            request.Headers.TryAddWithoutValidation("Authorization", auth);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
         return base.SendAsync(request, cancellationToken);
     }

@@ -55,7 +55,9 @@ internal static class OrderEndpoints
             degraded |= lookup.Degraded;
             lines.Add(new OrderLine(lookup.Product.Id, lookup.Product.Name, item.Quantity, lookup.Product.Price, lookup.ServedBy));
         }
-        var order = new PlacedOrder(Guid.NewGuid(), Customer(ctx), DateTimeOffset.UtcNow, lines, lines.Sum(l => l.UnitPrice * l.Quantity), degraded);
+        // The host's TimeProvider when a test sets one, else the system clock.
+        var placedAt = (ctx.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
+        var order = new PlacedOrder(Guid.NewGuid(), Customer(ctx), placedAt, lines, lines.Sum(l => l.UnitPrice * l.Quantity), degraded);
         Orders[order.Id] = order;
         return Results.Created($"/api/orders/{order.Id}", order);
     }
