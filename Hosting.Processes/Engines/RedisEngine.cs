@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -78,8 +79,8 @@ public sealed class RedisEngine : IAsyncDisposable
         {
             _child = ChildProcess.Start(spec);
         }
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(30))
         {
             if (_child is { HasExited: true } c)
             {
