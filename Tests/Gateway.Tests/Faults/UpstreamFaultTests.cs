@@ -41,17 +41,7 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output)
             Assert.Equal("partial-", await ReadExactlyAsync(body, 8));
             broken.ResetHeld();
             // The rest must fail: neither a hang nor an end of body that would pass a truncated body off as complete.
-            using var bound = new CancellationTokenSource(Bound);
-            var rest = new byte[4096];
-            var failure = await Record.ExceptionAsync(async () =>
-            {
-                while (await body.ReadAsync(rest, bound.Token) > 0)
-                {
-                }
-            });
-            Assert.False(failure is null, "the truncated body ended as if it were complete");
-            Assert.False(bound.IsCancellationRequested, "the client connection hung after the upstream reset");
-            Assert.True(failure is IOException or HttpRequestException, failure.ToString());
+            await AssertRestBreaksOffAsync(body, "the truncated body ended as if it were complete", "the client connection hung after the upstream reset");
         }
 
         // Logged once, as a warning naming the route; the request line is the access log, not a second report.
@@ -126,17 +116,7 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output)
             var body = await r.Content.ReadAsStreamAsync();
             Assert.Equal("partial-", await ReadExactlyAsync(body, 8));
             // The upstream never resets: only the gateway's read timeout can end this.
-            using var bound = new CancellationTokenSource(Bound);
-            var rest = new byte[4096];
-            var failure = await Record.ExceptionAsync(async () =>
-            {
-                while (await body.ReadAsync(rest, bound.Token) > 0)
-                {
-                }
-            });
-            Assert.False(bound.IsCancellationRequested, "the client waited on a stalled upstream body past the response timeout");
-            Assert.False(failure is null, "the stalled body ended as if it were complete");
-            Assert.True(failure is IOException or HttpRequestException, failure.ToString());
+            await AssertRestBreaksOffAsync(body, "the stalled body ended as if it were complete", "the client waited on a stalled upstream body past the response timeout");
         }
 
         await logs.RequestLineAsync("/lb/x");
@@ -344,6 +324,22 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output)
         var message = e.GetProperty("message").GetString() ?? "";
         Assert.Contains(messagePart, message, StringComparison.Ordinal);
         return message;
+    }
+
+    /// <summary>Reads the rest of <paramref name="body"/>: it must break off with an I/O error within <see cref="Bound"/>.</summary>
+    private static async Task AssertRestBreaksOffAsync(Stream body, string endedMessage, string hungMessage)
+    {
+        using var bound = new CancellationTokenSource(Bound);
+        var rest = new byte[4096];
+        var failure = await Record.ExceptionAsync(async () =>
+        {
+            while (await body.ReadAsync(rest, bound.Token) > 0)
+            {
+            }
+        });
+        Assert.False(bound.IsCancellationRequested, hungMessage);
+        Assert.False(failure is null, endedMessage);
+        Assert.True(failure is IOException or HttpRequestException, failure.ToString());
     }
 
     private static async Task<string> ReadExactlyAsync(Stream body, int count)
