@@ -6,29 +6,15 @@ using static Infrastructure.Discovery.Server.Tests.TestInstances;
 namespace Infrastructure.Discovery.Server.Tests.Api;
 
 /// <summary>As Eureka, the full registry and the delta go gzipped to clients accepting gzip; the plain answer is unchanged.</summary>
-public sealed class GzipAnswerTests : IAsyncLifetime
+public sealed class GzipAnswerTests : InProcessRegistryTest
 {
-    private readonly EurekaServerFactory _factory = new();
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _http = _factory.CreateClient();
-        Assert.Equal(HttpStatusCode.NoContent, (await RegisterAsync(_http, "zipped", "z1")).StatusCode);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _factory.DisposeAsync();
-    }
-
     [Theory]
     [InlineData("/eureka/apps", "application/json")]
     [InlineData("/eureka/apps", "application/xml")]
     [InlineData("/eureka/v2/apps", "application/json")]
     public async Task Get_AcceptingGzip_GzippedBytesOfThePlainAnswer(string path, string accept)
     {
+        await RegisterZippedAsync();
         var plain = await GetAsync(path, accept, gzip: false);
         var zipped = await GetAsync(path, accept, gzip: true);
 
@@ -41,6 +27,7 @@ public sealed class GzipAnswerTests : IAsyncLifetime
     [Fact]
     public async Task GetDelta_AcceptingGzip_Gzipped()
     {
+        await RegisterZippedAsync();
         var zipped = await GetAsync("/eureka/apps/delta", "application/json", gzip: true);
 
         Assert.Equal(["gzip"], zipped.Content.Headers.ContentEncoding);
@@ -50,10 +37,23 @@ public sealed class GzipAnswerTests : IAsyncLifetime
     [Fact]
     public async Task GetApplication_AcceptingGzip_Plain()
     {
+        await RegisterZippedAsync();
         var answer = await GetAsync("/eureka/apps/ZIPPED", "application/json", gzip: true);
 
         Assert.Empty(answer.Content.Headers.ContentEncoding);
     }
+
+    /// <summary>The bytes inside <paramref name="gzip"/>.</summary>
+    internal static byte[] Gunzip(byte[] gzip)
+    {
+        using var input = new GZipStream(new MemoryStream(gzip), CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        input.CopyTo(output);
+        return output.ToArray();
+    }
+
+    private async Task RegisterZippedAsync() =>
+        Assert.Equal(HttpStatusCode.NoContent, (await RegisterAsync(Http, "zipped", "z1")).StatusCode);
 
     private async Task<HttpResponseMessage> GetAsync(string path, string accept, bool gzip)
     {
@@ -63,16 +63,8 @@ public sealed class GzipAnswerTests : IAsyncLifetime
         {
             request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("gzip"));
         }
-        var response = await _http.SendAsync(request);
+        var response = await Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return response;
-    }
-
-    private static byte[] Gunzip(byte[] gzip)
-    {
-        using var input = new GZipStream(new MemoryStream(gzip), CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        input.CopyTo(output);
-        return output.ToArray();
     }
 }

@@ -1,5 +1,5 @@
-using System.IO.Compression;
 using Infrastructure.Discovery.Server.Registry;
+using Infrastructure.Discovery.Server.Tests.Api;
 using static Infrastructure.Discovery.Server.Tests.TestInstances;
 
 namespace Infrastructure.Discovery.Server.Tests.Registry;
@@ -57,7 +57,7 @@ public sealed class ResponseCacheInvalidationTests
             var after = h.Cache.GetPayload(key)!;
             Assert.NotSame(before[key], after);
             Assert.NotEqual(before[key].Bytes, after.Bytes);
-            Assert.Equal(after.Bytes, Gunzip(after.Gzip));
+            Assert.Equal(after.Bytes, GzipAnswerTests.Gunzip(after.Gzip));
         }
         Assert.Equal(EurekaJsonWriter.Applications(h.Registry.GetApplications()), h.Cache.Get(Keys[0]));
         Assert.Equal(EurekaXmlWriter.Applications(h.Registry.GetApplications()), h.Cache.Get(Keys[1]));
@@ -94,13 +94,5 @@ public sealed class ResponseCacheInvalidationTests
             default:
                 throw new ArgumentOutOfRangeException(nameof(change), change, null);
         }
-    }
-
-    private static byte[] Gunzip(byte[] gzip)
-    {
-        using var input = new GZipStream(new MemoryStream(gzip), CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        input.CopyTo(output);
-        return output.ToArray();
     }
 }
