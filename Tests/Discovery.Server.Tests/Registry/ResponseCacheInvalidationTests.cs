@@ -27,7 +27,7 @@ public sealed class ResponseCacheInvalidationTests
 
     [Theory]
     [MemberData(nameof(Changes))]
-    public void Change_ReachesEveryCachedAnswer(string change, bool readOnlyCache)
+    public void GetPayload_AfterEachKindOfChange_NewAnswerPlainAndGzip(string change, bool readOnlyCache)
     {
         var h = new RegistryHarness(o =>
         {
