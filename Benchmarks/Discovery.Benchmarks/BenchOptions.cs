@@ -17,6 +17,7 @@ internal sealed class BenchOptions
     public int DeltaIntervalMs { get; private set; } = 500;
     public int FullFetchers { get; private set; } = 1;
     public int FullIntervalMs { get; private set; } = 10_000;
+    public int Burst { get; private set; }
     public string? ServerDll { get; private set; }
     public List<string> ServerArgs { get; } = [];
     public bool Help { get; private set; }
@@ -40,6 +41,7 @@ internal sealed class BenchOptions
           --delta-interval-ms <n>      each delta client's polling period (500)
           --full-fetchers <n>          clients fetching /eureka/apps (1)
           --full-interval-ms <n>       each full fetcher's period (10000)
+          --burst <n>                  further instances registering 2 s into the load phase, while renews go on (0)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -67,6 +69,7 @@ internal sealed class BenchOptions
                 case "--delta-interval-ms": o.DeltaIntervalMs = Math.Max(1, Int()); break;
                 case "--full-fetchers": o.FullFetchers = Int(); break;
                 case "--full-interval-ms": o.FullIntervalMs = Math.Max(1, Int()); break;
+                case "--burst": o.Burst = Int(); break;
                 case "-h" or "--help": o.Help = true; break;
                 default: throw new ArgumentException($"unknown option {name}");
             }

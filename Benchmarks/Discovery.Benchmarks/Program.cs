@@ -56,6 +56,10 @@ static string Report(BenchOptions o, RegistryLoad l, Uri baseUri, int? pid)
     sb.AppendLine(CultureInfo.InvariantCulture, $"| server RSS before / after registration | {Mb(l.RssBefore)} / {Mb(l.RssAfterRegistration)} |");
     var perInstance = l.RssBefore is { } b && l.RssAfterRegistration is { } a ? N((double)(a - b) / o.Instances) + " bytes" : "n/a";
     sb.AppendLine(CultureInfo.InvariantCulture, $"| memory per instance (RSS delta / N) | {perInstance} |");
+    if (l.BurstTime is { } burst)
+    {
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| burst during the load phase | {N(o.Burst)} registrations in {burst.TotalSeconds:0.0} s, from 2 s in |");
+    }
     sb.AppendLine(CultureInfo.InvariantCulture, $"| renews: target / achieved | {N(o.RenewsPerSecond)}/s / {N(l.RenewsInWindow / Math.Max(1.0, o.Seconds))}/s ({N(l.RenewsInWindow)} answered within {o.Seconds} s; {N(l.RenewsDone)} in all after {l.LoadTime.TotalSeconds:0.0} s) |");
     sb.AppendLine(CultureInfo.InvariantCulture, $"| renew p50 / p99 / max | {Ms(l.Renew.Percentile(0.5))} / {Ms(l.Renew.Percentile(0.99))} / {Ms(l.Renew.Max)} |");
     var deltaAvg = l.Delta.Count == 0 ? 0 : l.DeltaBytes / l.Delta.Count;

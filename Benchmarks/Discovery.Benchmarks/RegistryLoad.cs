@@ -25,6 +25,9 @@ internal sealed class RegistryLoad(BenchOptions options, HttpClient http, Uri ba
     public Latencies Full { get; } = new();
     public TimeSpan RegistrationTime { get; private set; }
     public TimeSpan LoadTime { get; private set; }
+
+    /// <summary>How long the mid-load registration burst took (null without one).</summary>
+    public TimeSpan? BurstTime { get; private set; }
     private long _deltaBytes;
     private long _fullBytes;
     private long _renewsInWindow;
@@ -105,6 +108,16 @@ internal sealed class RegistryLoad(BenchOptions options, HttpClient http, Uri ba
             var offset = Stopwatch.Frequency + (long)((double)c / options.FullFetchers * options.FullIntervalMs * Stopwatch.Frequency / 1000);
             tasks.Add(Task.Run(() => PollAsync("eureka/apps", "full fetch", Full, t0 + offset, end, options.FullIntervalMs, b => Interlocked.Add(ref _fullBytes, b))));
         }
+        if (options.Burst > 0)
+        {
+            tasks.Add(Task.Run(async () =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                var burst = Stopwatch.StartNew();
+                await RegisterRangeAsync(options.Instances, options.Instances + options.Burst, new Uri[options.Instances + options.Burst]).ConfigureAwait(false);
+                BurstTime = burst.Elapsed;
+            }));
+        }
         await Task.WhenAll(tasks).ConfigureAwait(false);
         LoadTime = sw.Elapsed;
         var cpuAfter = ServerProcessInfo.CpuTime(serverPid);
@@ -140,15 +153,22 @@ internal sealed class RegistryLoad(BenchOptions options, HttpClient http, Uri ba
 
     private async Task RegisterAllAsync()
     {
-        var next = -1;
-        var uris = _apps.Select(a => new Uri(baseUri, "eureka/apps/" + a)).ToArray();
         var renewUris = new Uri[options.Instances];
+        await RegisterRangeAsync(0, options.Instances, renewUris).ConfigureAwait(false);
+        _renewUris = renewUris;
+    }
+
+    /// <summary>Registers instances <paramref name="from"/> to <paramref name="to"/> (exclusive), noting their renew addresses.</summary>
+    private async Task RegisterRangeAsync(int from, int to, Uri[] renewUris)
+    {
+        var next = from - 1;
+        var uris = _apps.Select(a => new Uri(baseUri, "eureka/apps/" + a)).ToArray();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         async Task Worker()
         {
             var samples = Register.NewPart();
             int i;
-            while ((i = Interlocked.Increment(ref next)) < options.Instances)
+            while ((i = Interlocked.Increment(ref next)) < to)
             {
                 var appIndex = i % _apps.Length;
                 var instance = Instance(i, _apps[appIndex], now);
@@ -172,7 +192,6 @@ internal sealed class RegistryLoad(BenchOptions options, HttpClient http, Uri ba
             }
         }
         await Task.WhenAll(Enumerable.Range(0, options.RegisterConcurrency).Select(_ => Task.Run(Worker))).ConfigureAwait(false);
-        _renewUris = renewUris;
     }
 
     private static InstanceInfo Instance(int i, string app, long now)

@@ -149,9 +149,21 @@ internal static partial class EurekaApi
     private static IResult Cached(HttpContext ctx, ResponseCache cache, CacheEntity entity, string name)
     {
         var json = WantsJson(ctx.Request);
-        var payload = cache.Get(new CacheKey(entity, name, json));
-        return payload is null ? Results.NotFound() : Results.Bytes(payload, json ? "application/json" : "application/xml");
+        if (cache.GetPayload(new CacheKey(entity, name, json)) is not { } payload)
+        {
+            return Results.NotFound();
+        }
+        var contentType = json ? "application/json" : "application/xml";
+        // As Eureka's ApplicationsResource: the full registry and the delta go gzipped to a client that accepts gzip,
+        // from bytes compressed once per cached payload; one application is always sent plain.
+        return entity != CacheEntity.Application && AcceptsGzip(ctx.Request)
+            ? new BytesResult(payload.Gzip, contentType, StatusCodes.Status200OK, contentEncoding: "gzip")
+            : Results.Bytes(payload.Bytes, contentType);
     }
+
+    /// <summary>Eureka's test: the Accept-Encoding header mentions gzip.</summary>
+    private static bool AcceptsGzip(HttpRequest request) =>
+        request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase);
 
     private static IResult Payload(HttpContext ctx, ApplicationsView apps)
     {
@@ -198,12 +210,16 @@ internal static partial class EurekaApi
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Registered {App}/{InstanceId} as Eureka would, but: {Warnings}")]
     private static partial void LogAcceptedWithWarnings(ILogger logger, string app, string instanceId, string warnings);
 
-    private sealed class BytesResult(byte[] bytes, string contentType, int statusCode) : IResult
+    private sealed class BytesResult(byte[] bytes, string contentType, int statusCode, string? contentEncoding = null) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
             httpContext.Response.StatusCode = statusCode;
             httpContext.Response.ContentType = contentType;
+            if (contentEncoding is not null)
+            {
+                httpContext.Response.Headers.ContentEncoding = contentEncoding;
+            }
             httpContext.Response.ContentLength = bytes.Length;
             return httpContext.Response.Body.WriteAsync(bytes).AsTask();
         }

@@ -154,18 +154,26 @@ internal sealed class InstanceRegistry
         RenewsLastMinute.Increment();
         lease.Renew(Now);
         var result = CompareDirtyTimestamp(lease, lastDirtyTimestamp, isReplication);
+        if (!changed && (isReplication || result != RenewResult.Ok || !_peers.HasPeers))
+        {
+            // The common renew: nothing to announce or forward, so no closure is allocated for it.
+            return result;
+        }
         // Only an accepted renew goes on: a 404 or 409 is the sender's to repair, not the other peers'.
-        Publish(changed ? info.App : null, isReplication, result != RenewResult.Ok ? null : () =>
-            TryGetLease(app, id, out var current)
-                ? new ReplicationTask(ReplicationAction.Heartbeat, current.Holder.App, id)
-                {
-                    Status = current.Holder.Status,
-                    OverriddenStatus = current.Holder.OverriddenStatus,
-                    LastDirtyTimestamp = current.Holder.LastDirtyTimestamp,
-                }
-                : null);
+        Publish(changed ? info.App : null, isReplication, result != RenewResult.Ok ? null : Heartbeat(app, id));
         return result;
     }
+
+    /// <summary>The heartbeat forwarded for an accepted renew; a method of its own so a renew that forwards nothing allocates no closure.</summary>
+    private Func<ReplicationTask?> Heartbeat(string app, string id) => () =>
+        TryGetLease(app, id, out var current)
+            ? new ReplicationTask(ReplicationAction.Heartbeat, current.Holder.App, id)
+            {
+                Status = current.Holder.Status,
+                OverriddenStatus = current.Holder.OverriddenStatus,
+                LastDirtyTimestamp = current.Holder.LastDirtyTimestamp,
+            }
+            : null;
 
     /// <summary>The instance resource's answer to a renew carrying the sender's dirty timestamp.</summary>
     private static RenewResult CompareDirtyTimestamp(Lease lease, long? lastDirtyTimestamp, bool isReplication)

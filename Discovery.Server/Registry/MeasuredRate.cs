@@ -8,19 +8,24 @@ internal sealed class MeasuredRate(TimeProvider time)
     private readonly long[] _seconds = new long[Buckets];
     private readonly Lock _lock = new();
 
+    /// <summary>Counts one event; lock-free except for the first event of each second, which starts its bucket afresh.</summary>
     public void Increment()
     {
         var second = time.GetUtcNow().ToUnixTimeSeconds();
         var i = (int)(second % Buckets);
-        lock (_lock)
+        if (Volatile.Read(ref _seconds[i]) != second)
         {
-            if (_seconds[i] != second)
+            // Every renew passes here, so only the bucket's turnover (once a second) is serialised.
+            lock (_lock)
             {
-                _seconds[i] = second;
-                _counts[i] = 0;
+                if (_seconds[i] != second)
+                {
+                    Volatile.Write(ref _counts[i], 0);
+                    Volatile.Write(ref _seconds[i], second);
+                }
             }
-            _counts[i]++;
         }
+        Interlocked.Increment(ref _counts[i]);
     }
 
     /// <summary>Events in the 60 seconds up to now.</summary>
@@ -34,7 +39,7 @@ internal sealed class MeasuredRate(TimeProvider time)
             {
                 if (second - _seconds[i] < Buckets && _seconds[i] <= second)
                 {
-                    sum += _counts[i];
+                    sum += Volatile.Read(ref _counts[i]);
                 }
             }
         }

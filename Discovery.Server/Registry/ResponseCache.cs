@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Compression;
 using Microsoft.Extensions.Options;
 
 namespace Infrastructure.Discovery.Server.Registry;
@@ -14,6 +15,47 @@ internal enum CacheEntity
 /// <summary>A cached payload's key: entity (and app name), and the wire format.</summary>
 internal readonly record struct CacheKey(CacheEntity Entity, string Name, bool Json);
 
+/// <summary>One cached answer: its serialized bytes and, built once on first demand, their gzip form (Eureka's <c>Value</c>).</summary>
+internal sealed class CachedPayload(byte[] bytes)
+{
+    private readonly Lock _zipping = new();
+    private byte[]? _gzip;
+
+    /// <summary>Whether someone asked for <see cref="Gzip"/> already.</summary>
+    public bool IsGzipped => Volatile.Read(ref _gzip) is not null;
+
+    /// <summary>The serialized answer.</summary>
+    public byte[] Bytes => bytes;
+
+    /// <summary>
+    /// <see cref="Bytes"/> gzipped, as Eureka serves them to clients accepting gzip. Compressed lazily so a server whose
+    /// clients never ask for gzip pays nothing, and once per payload however many clients ask at the same moment.
+    /// </summary>
+    public byte[] Gzip
+    {
+        get
+        {
+            if (Volatile.Read(ref _gzip) is { } zipped)
+            {
+                return zipped;
+            }
+            lock (_zipping)
+            {
+                if (_gzip is null)
+                {
+                    using var output = new MemoryStream(bytes.Length / 8 + 64);
+                    using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+                    {
+                        gzip.Write(bytes);
+                    }
+                    Volatile.Write(ref _gzip, output.ToArray());
+                }
+                return _gzip!;
+            }
+        }
+    }
+}
+
 /// <summary>
 /// Eureka's two-level response cache: serialized payloads in a read-write cache invalidated on every change,
 /// fronted (when enabled) by a read-only copy refreshed every <c>ResponseCacheUpdateIntervalMs</c>, so thousands of
@@ -22,7 +64,7 @@ internal readonly record struct CacheKey(CacheEntity Entity, string Name, bool J
 internal sealed class ResponseCache
 {
     private readonly ConcurrentDictionary<CacheKey, Entry> _readWrite = new();
-    private readonly ConcurrentDictionary<CacheKey, byte[]> _readOnly = new();
+    private readonly ConcurrentDictionary<CacheKey, CachedPayload> _readOnly = new();
     // Striped rather than per key, so requests for arbitrary app names cannot grow a lock table.
     private readonly Lock[] _generating = Enumerable.Range(0, 64).Select(_ => new Lock()).ToArray();
     private readonly InstanceRegistry _registry;
@@ -44,11 +86,27 @@ internal sealed class ResponseCache
     private long _serializations;
 
     /// <summary>The payload for <paramref name="key"/>, or null when the application does not exist.</summary>
-    public byte[]? Get(CacheKey key)
+    public byte[]? Get(CacheKey key) => GetPayload(key)?.Bytes;
+
+    /// <summary>
+    /// The cached answer for <paramref name="key"/> (plain and gzip), or null when the application does not exist. With the
+    /// read-only cache on, a hit is one dictionary read: no serialization, no lock.
+    /// </summary>
+    public CachedPayload? GetPayload(CacheKey key)
     {
-        if (_options.CurrentValue.UseReadOnlyResponseCache)
+        if (!_options.CurrentValue.UseReadOnlyResponseCache)
         {
-            if (_readOnly.TryGetValue(key, out var cached))
+            return GetReadWrite(key);
+        }
+        if (_readOnly.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+        // A crowd missing the same key waits for the first one's payload: during a registration burst the read-write
+        // entry is never kept (the registry keeps changing), so each waiter would otherwise serialize the registry again.
+        lock (StripeOf(key))
+        {
+            if (_readOnly.TryGetValue(key, out cached))
             {
                 return cached;
             }
@@ -59,7 +117,6 @@ internal sealed class ResponseCache
             }
             return fresh;
         }
-        return GetReadWrite(key);
     }
 
     /// <summary>Drops payloads that a change to <paramref name="app"/> makes stale.</summary>
@@ -83,7 +140,7 @@ internal sealed class ResponseCache
         List<Exception>? failures = null;
         foreach (var key in _readOnly.Keys)
         {
-            byte[]? current;
+            CachedPayload? current;
             try
             {
                 current = GetReadWrite(key);
@@ -102,6 +159,11 @@ internal sealed class ResponseCache
             }
             else if (_readOnly.TryGetValue(key, out var old) && !ReferenceEquals(old, current))
             {
+                if (old.IsGzipped)
+                {
+                    // Compressed here on the timer, so the first gzip client after a refresh does not wait for it.
+                    _ = current.Gzip;
+                }
                 _readOnly[key] = current;
             }
         }
@@ -111,7 +173,9 @@ internal sealed class ResponseCache
         }
     }
 
-    private byte[]? GetReadWrite(CacheKey key)
+    private Lock StripeOf(CacheKey key) => _generating[(key.GetHashCode() & int.MaxValue) % _generating.Length];
+
+    private CachedPayload? GetReadWrite(CacheKey key)
     {
         if (TryGetFresh(key, out var cached))
         {
@@ -119,18 +183,18 @@ internal sealed class ResponseCache
         }
         // One serialization per key at a time: after an invalidation, a crowd of polling clients waits for
         // the first one's payload instead of each serializing the whole registry again.
-        lock (_generating[(key.GetHashCode() & int.MaxValue) % _generating.Length])
+        lock (StripeOf(key))
         {
             if (TryGetFresh(key, out cached))
             {
                 return cached;
             }
             var generation = Interlocked.Read(ref _generation);
-            var payload = Generate(key);
-            if (payload is null)
+            if (Generate(key) is not { } bytes)
             {
                 return null;
             }
+            var payload = new CachedPayload(bytes);
             Interlocked.Increment(ref _serializations);
             // Only cache what was built from a registry no change has touched since; otherwise a stale payload could stick.
             if (Interlocked.Read(ref _generation) == generation)
@@ -142,7 +206,7 @@ internal sealed class ResponseCache
         }
     }
 
-    private bool TryGetFresh(CacheKey key, out byte[]? payload)
+    private bool TryGetFresh(CacheKey key, out CachedPayload? payload)
     {
         if (_readWrite.TryGetValue(key, out var entry) && entry.ExpiresAt > _time.GetUtcNow().ToUnixTimeMilliseconds())
         {
@@ -169,5 +233,5 @@ internal sealed class ResponseCache
         }
     }
 
-    private sealed record Entry(byte[] Payload, long ExpiresAt);
+    private sealed record Entry(CachedPayload Payload, long ExpiresAt);
 }
