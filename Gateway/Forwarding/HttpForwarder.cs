@@ -335,7 +335,7 @@ internal sealed partial class HttpForwarder(
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BodyBufferSize);
         var timeout = exchange.Route.ResponseTimeout;
-        using var idle = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var idle = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             while (true)
@@ -353,8 +353,9 @@ internal sealed partial class HttpForwarder(
                         read = await upstream.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
                         if (!idle.TryReset())
                         {
-                            // The timer fired as the read completed: the read won, but the token cannot be used again.
-                            throw new OperationCanceledException(idle.Token);
+                            // The timer fired just as the read completed: the read won; the next one needs a fresh token.
+                            idle.Dispose();
+                            idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                         }
                     }
                 }
@@ -378,6 +379,7 @@ internal sealed partial class HttpForwarder(
         }
         finally
         {
+            idle?.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
