@@ -156,11 +156,11 @@ function Invoke-Lab {
     }
 }
 
-# `bench discovery|gateway [args]`: the registry load harness (default) or the gateway-vs-YARP loopback harness.
+# `bench discovery|gateway|mesh [args]`: the registry load harness (default), the gateway-vs-YARP loopback harness, or the sidecar-overhead harness.
 function Invoke-Bench {
     $which = 'Discovery'
     $benchArgs = $Rest
-    if ($Rest.Count -gt 0 -and $Rest[0] -in @('discovery', 'gateway')) {
+    if ($Rest.Count -gt 0 -and $Rest[0] -in @('discovery', 'gateway', 'mesh')) {
         $which = (Get-Culture).TextInfo.ToTitleCase($Rest[0])
         $benchArgs = @($Rest | Select-Object -Skip 1)
     }
