@@ -89,6 +89,8 @@ internal static class LabCatalogue
             ["Eureka__Instance__LeaseRenewalIntervalInSeconds"] = "5",
             ["Eureka__Instance__LeaseExpirationDurationInSeconds"] = "15",
             ["Eureka__Client__RegistryFetchIntervalSeconds"] = "5",
+            // Every request traced, so each lab request can be found in the trace views (the servers' default is Spring's 10 %).
+            ["Tracing__SamplingProbability"] = "1",
         };
         if (plan.Otlp is not null)
         {

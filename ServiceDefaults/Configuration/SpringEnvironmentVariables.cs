@@ -65,6 +65,8 @@ public static class SpringEnvironmentVariables
         ("spring:cloud:gateway:forwarded:enabled", "Gateway:ForwardedEnabled"),
         ("spring:cloud:gateway:xforwarded:enabled", "Gateway:XForwardedEnabled"),
         ("spring:cloud:gateway:x-forwarded:enabled", "Gateway:XForwardedEnabled"),
+        ("management:tracing:sampling:probability", "Tracing:SamplingProbability"),
+        ("management:tracing:enabled", "Tracing:Enabled"),
     ];
 
     private static string Alias(string path)

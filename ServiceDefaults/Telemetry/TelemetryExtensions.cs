@@ -16,6 +16,13 @@ public static class TelemetryExtensions
     public const string SourcePrefix = "Infrastructure.";
 
     /// <summary>
+    /// Share of root traces sampled when <c>Tracing:SamplingProbability</c> is not set: Spring Boot's default for
+    /// <c>management.tracing.sampling.probability</c>. An unsampled request still carries and forwards its trace context
+    /// (flags <c>00</c>), so logs correlate and callers' decisions are obeyed downstream; it records no span data.
+    /// </summary>
+    public const double DefaultSamplingProbability = 0.1;
+
+    /// <summary>
     /// Adds tracing (ASP.NET Core, HttpClient, Npgsql, Redis, our sources) and metrics (Prometheus scrape), plus
     /// Zipkin/OTLP export when configured; <c>Metrics:Enable:{prefix}</c> turns instruments off (<see cref="MetricsEnablement"/>).
     /// </summary>
@@ -24,7 +31,7 @@ public static class TelemetryExtensions
         var serviceName = ServiceIdentity.GetServiceName(builder);
         var zipkin = builder.Configuration["Tracing:Zipkin:Endpoint"];
         var otlp = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        var ratio = builder.Configuration.GetValue("Tracing:SamplingProbability", 1.0);
+        var ratio = builder.Configuration.GetValue("Tracing:SamplingProbability", DefaultSamplingProbability);
         TracePropagation.Install();
 
         // Spring Boot's management.tracing.enabled ("export and propagate traces"): off, no span is recorded, exported or

@@ -15,6 +15,9 @@ public sealed class SpringEnvironmentVariablesTests
     [InlineData("ENCRYPT_KEY", "ConfigServer:Encrypt:KEY")]
     [InlineData("SPRING_CLOUD_GATEWAY_FORWARDED_ENABLED", "Gateway:ForwardedEnabled")]
     [InlineData("SPRING_CLOUD_GATEWAY_XFORWARDED_ENABLED", "Gateway:XForwardedEnabled")]
+    [InlineData("MANAGEMENT_TRACING_SAMPLING_PROBABILITY", "Tracing:SamplingProbability")]
+    [InlineData("MANAGEMENT_TRACING_ENABLED", "Tracing:Enabled")]
+    [InlineData("management__tracing__sampling__probability", "Tracing:SamplingProbability")]
     [InlineData("Spring__Cloud__Gateway__Routes__0__Uri", "Gateway:Routes:0:Uri")]
     [InlineData("Spring__Cloud__Config__Server__Native__SearchLocations", "ConfigServer:Native:SearchLocations")]
     public void KeyFor_SpringNames_OurKeys(string variable, string key) =>
