@@ -109,20 +109,24 @@ internal sealed partial class RouteForwarder(
         forwarder.SendRequestAsync(exchange, baseAddress, client.Invoker, Config(exchange.Route), transformer, cancellationToken);
 
     /// <summary>Status, headers (minus hop-by-hop), the route's response filters, then the body, streamed; trailers when the client can take them.</summary>
-    public async Task CopyResponseAsync(GatewayExchange exchange, HttpResponseMessage upstream, CancellationToken cancellationToken)
+    public Task CopyResponseAsync(GatewayExchange exchange, HttpResponseMessage upstream, CancellationToken cancellationToken)
+    {
+        var copy = forwarder.CopyResponseAsync(exchange, upstream, Config(exchange.Route), transformer, cancellationToken);
+        // Set for lb:// routes only: a static URI has no load-balancer stats (and its hot path no extra state machine).
+        return exchange.Instance is { } instance ? ReportBodyFailureAsync(copy, instance) : copy;
+    }
+
+    private async Task ReportBodyFailureAsync(Task copy, ServiceInstance instance)
     {
         try
         {
-            await forwarder.CopyResponseAsync(exchange, upstream, Config(exchange.Route), transformer, cancellationToken).ConfigureAwait(false);
+            await copy.ConfigureAwait(false);
         }
         catch (UpstreamResponseBodyException)
         {
-            // Set for lb:// routes only: a static URI has no load-balancer stats. The headers had reset the instance's
-            // failure streak; a body that breaks off or stalls carries it on, so an instance that keeps doing it trips.
-            if (exchange.Instance is { } instance)
-            {
-                selector.ReportBodyFailure(instance);
-            }
+            // The headers had reset the instance's failure streak; a body that breaks off or stalls carries it on, so
+            // an instance that keeps doing it trips.
+            selector.ReportBodyFailure(instance);
             throw;
         }
     }
