@@ -112,18 +112,18 @@ public sealed class OutlierDetectorTests
     {
         using var detector = Detector(hosts: 2, new OutlierDetectionOptions { MaxEjectionPercent = 100 });
         Fail(detector, "h0", 5);
-        Pass(20);
+        _time.Pass(20);
         Assert.True(detector.IsEjected("h0"));
         // Ejected at 0 for 30 s: the sweep at 30 s brings it back.
-        Pass(10);
+        _time.Pass(10);
         Assert.False(detector.IsEjected("h0"));
 
         // Second ejection at 30 s: 60 s this time.
         Fail(detector, "h0", 5);
         Assert.Equal(2, detector.EjectionCount("h0"));
-        Pass(50);
+        _time.Pass(50);
         Assert.True(detector.IsEjected("h0"));
-        Pass(10);
+        _time.Pass(10);
         Assert.False(detector.IsEjected("h0"));
     }
 
@@ -132,10 +132,10 @@ public sealed class OutlierDetectorTests
     {
         using var detector = Detector(hosts: 2, new OutlierDetectionOptions { MaxEjectionPercent = 100 });
         Fail(detector, "h0", 5);
-        Pass(30);
+        _time.Pass(30);
         Assert.False(detector.IsEjected("h0"));
         Assert.Equal(1, detector.EjectionCount("h0"));
-        Pass(10);
+        _time.Pass(10);
         Assert.Equal(0, detector.EjectionCount("h0"));
     }
 
@@ -162,15 +162,6 @@ public sealed class OutlierDetectorTests
         for (var k = 0; k < times; k++)
         {
             detector.ReportResponse(host, 500);
-        }
-    }
-
-    // One second at a time, so each sweep runs at its own moment (FakeTimeProvider runs the callbacks of one long step at its end).
-    private void Pass(int seconds)
-    {
-        for (var k = 0; k < seconds; k++)
-        {
-            _time.Advance(TimeSpan.FromSeconds(1));
         }
     }
 }

@@ -50,7 +50,7 @@ public sealed class DestinationSelectorTests
         }
         // No panic mode (Istio's minHealthPercent 0): the ejected host is not chosen even when it is the only one left.
         Assert.Null(selector.Choose(hosts, policy, ["svc-1"]));
-        Pass(30);
+        _time.Pass(30);
         Assert.Equal("svc-0", selector.Choose(hosts, policy, ["svc-1"])!.InstanceId);
     }
 
@@ -112,14 +112,5 @@ public sealed class DestinationSelectorTests
         var retry = new NextHostRetry(maxAttempts: 3);
         Assert.False(retry.Failed(Instances.Of(1)[0], replayable: false));
         Assert.Equal(["svc-0"], retry.Tried!);
-    }
-
-    // One second at a time, so each sweep runs at its own moment (FakeTimeProvider runs the callbacks of one long step at its end).
-    private void Pass(int seconds)
-    {
-        for (var k = 0; k < seconds; k++)
-        {
-            _time.Advance(TimeSpan.FromSeconds(1));
-        }
     }
 }
