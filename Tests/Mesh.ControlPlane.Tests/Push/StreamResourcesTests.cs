@@ -151,6 +151,26 @@ public sealed class StreamResourcesTests
     }
 
     [Fact]
+    public async Task FileDeletedAndAddedInSubfolder_PushedAsWithdrawnThenBack()
+    {
+        await using var host = new ControlPlaneHost();
+        Directory.CreateDirectory(Path.Combine(host.Folder, "reviews"));
+        host.Write("reviews/split.yaml", Yaml.ReviewsSplit(90, 10));
+        using var channel = host.Channel();
+        await using var proxy = new ProxyStream(channel, "productpage", "pp-1");
+        await proxy.SubscribeAsync(ResourceTypes.DestinationRule);
+        var first = await proxy.NextAsync();
+        Assert.Equal("reviews/split.yaml", Assert.Single(first.Resources).Source);
+
+        File.Delete(Path.Combine(host.Folder, "reviews", "split.yaml"));
+        Assert.Empty((await proxy.NextAsync(ResourceTypes.DestinationRule)).Resources);
+
+        host.Write("reviews/split.yaml", Yaml.ReviewsSplit(90, 10));
+        var back = await proxy.NextAsync(ResourceTypes.DestinationRule);
+        Assert.Equal(first.VersionInfo, back.VersionInfo);
+    }
+
+    [Fact]
     public async Task Policies_OnlyThoseSelectingTheProxy()
     {
         await using var host = new ControlPlaneHost();
