@@ -62,6 +62,10 @@ public sealed class StreamResourcesTests
         var stale = await TypeStatusAsync(host, "productpage~pp-1", "DestinationRule", t => t["error"] is not null);
         Assert.Equal("STALE", (string?)stale["status"]);
         Assert.Equal("spec.subsets[0].name: not usable here", (string?)stale["error"]);
+        using var http = host.Http1();
+        var metrics = await http.GetStringAsync("/actuator/prometheus");
+        Assert.Contains("pilot_total_xds_rejects", metrics, StringComparison.Ordinal);
+        Assert.Contains("pilot_xds_pushes", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
