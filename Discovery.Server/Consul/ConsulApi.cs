@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Infrastructure.Discovery.Server.Api;
 using Infrastructure.Discovery.Server.Registry;
+using Infrastructure.ServiceDefaults.Configuration;
 using Microsoft.Extensions.Options;
 using Infrastructure.ServiceDefaults.Web;
 
