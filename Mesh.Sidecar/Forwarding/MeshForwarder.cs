@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using System.Net.Sockets;
+using Infrastructure.Proxy.Forwarding;
 using Infrastructure.ServiceDefaults.Telemetry;
 using OpenTelemetry;
 using OpenTelemetry.Context.Propagation;
-using Yarp.ReverseProxy.Forwarder;
+using Polly.Timeout;
 
 namespace Infrastructure.Mesh.Sidecar.Forwarding;
 
@@ -29,67 +29,74 @@ internal enum AttemptOutcome
 /// <summary>The outcome and the upstream's status code (0 without a response).</summary>
 internal readonly record struct AttemptResult(AttemptOutcome Outcome, int StatusCode);
 
-/// <summary>One attempt's settings.</summary>
-internal sealed record AttemptOptions(string Host, Func<int, bool>? WithholdStatus = null, Action<HttpRequestMessage>? Headers = null);
+/// <summary>One attempt's settings: the Host to send, the per-try timeout, which statuses to withhold for a retry, extra headers.</summary>
+internal sealed record AttemptOptions(
+    string Host,
+    TimeSpan? PerTryTimeout = null,
+    Func<int, bool>? WithholdStatus = null,
+    Action<HttpRequestMessage>? Headers = null,
+    bool Http2 = false);
 
 /// <summary>
-/// The sidecar's only path to an upstream: forwards the caller's request to a destination prefix and streams the answer
-/// back. Interim: YARP's <see cref="IHttpForwarder"/> until the repository's own Proxy/ forwarder lands (h-proxy), when this
-/// file is the one to switch.
+/// The sidecar's only path to an upstream, over the repository's forwarder (Proxy/): one attempt to one destination; the
+/// response headers are looked at before anything reaches the caller, so a status the retry policy retries is withheld
+/// and the next attempt answers instead.
 /// </summary>
-internal sealed class MeshForwarder(IHttpForwarder forwarder)
+internal sealed class MeshForwarder
 {
-    private static readonly ForwarderRequestConfig Config = new()
-    {
-        // Deadlines are the caller's (route timeout, per-try timeout); this only ends a stalled stream.
-        ActivityTimeout = TimeSpan.FromMinutes(5),
-        // HTTP/2 over mTLS between sidecars (ALPN), HTTP/1.1 to plaintext apps.
-        Version = System.Net.HttpVersion.Version20,
-        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-    };
+    private readonly HttpForwarder _forwarder = new();
 
     public async Task<AttemptResult> SendAsync(HttpContext context, string destinationPrefix, HttpMessageInvoker invoker, AttemptOptions options, CancellationToken cancellationToken)
     {
+        var exchange = new ProxyExchange(context);
         var transformer = new Transformer(options);
-        var error = await forwarder.SendAsync(context, destinationPrefix, invoker, Config, transformer, cancellationToken).ConfigureAwait(false);
-        if (transformer.Withheld is { } status)
+        var config = new ForwarderRequestConfig(ResponseTimeout: options.PerTryTimeout);
+        HttpResponseMessage response;
+        try
         {
-            return new AttemptResult(AttemptOutcome.RetriableStatus, status);
+            response = await _forwarder.SendRequestAsync(exchange, destinationPrefix, invoker, config, transformer, cancellationToken).ConfigureAwait(false);
         }
-        if (error == ForwarderError.None)
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or TimeoutRejectedException or ClientRequestBodyException)
         {
-            return new AttemptResult(AttemptOutcome.Responded, context.Response.StatusCode);
+            return new AttemptResult(Classify(ex, context, cancellationToken), 0);
         }
-        if (context.RequestAborted.IsCancellationRequested)
+        using (response)
         {
-            return new AttemptResult(AttemptOutcome.ClientGone, 0);
-        }
-        if (context.Response.HasStarted)
-        {
-            return new AttemptResult(AttemptOutcome.Broken, context.Response.StatusCode);
-        }
-        var exception = context.GetForwarderErrorFeature()?.Exception;
-        var outcome = error switch
-        {
-            ForwarderError.RequestTimedOut => AttemptOutcome.Timeout,
-            ForwarderError.RequestCanceled when cancellationToken.IsCancellationRequested => AttemptOutcome.Timeout,
-            ForwarderError.Request when IsConnectFailure(exception) => AttemptOutcome.ConnectFailure,
-            _ => AttemptOutcome.Reset,
-        };
-        return new AttemptResult(outcome, 0);
-    }
-
-    private static bool IsConnectFailure(Exception? ex)
-    {
-        for (var e = ex; e is not null; e = e.InnerException)
-        {
-            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError or HttpRequestError.NameResolutionError }
-                || e is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut })
+            var status = (int)response.StatusCode;
+            if (options.WithholdStatus?.Invoke(status) == true)
             {
-                return true;
+                return new AttemptResult(AttemptOutcome.RetriableStatus, status);
+            }
+            try
+            {
+                await _forwarder.CopyResponseAsync(exchange, response, config, transformer, cancellationToken).ConfigureAwait(false);
+                return new AttemptResult(AttemptOutcome.Responded, status);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException)
+            {
+                return new AttemptResult(context.RequestAborted.IsCancellationRequested ? AttemptOutcome.ClientGone : AttemptOutcome.Broken, status);
             }
         }
-        return false;
+    }
+
+    private static AttemptOutcome Classify(Exception ex, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (context.RequestAborted.IsCancellationRequested || ex is ClientRequestBodyException)
+        {
+            return AttemptOutcome.ClientGone;
+        }
+        if (ex is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError })
+        {
+            // A failed mTLS handshake (wrong peer identity, untrusted chain) is a connect failure to Envoy too.
+            return AttemptOutcome.ConnectFailure;
+        }
+        return ForwarderResult.Classify(ex, context.RequestAborted) switch
+        {
+            ForwarderError.ConnectFailure => AttemptOutcome.ConnectFailure,
+            ForwarderError.ResponseTimeout => AttemptOutcome.Timeout,
+            _ when cancellationToken.IsCancellationRequested => AttemptOutcome.Timeout,
+            _ => AttemptOutcome.Reset,
+        };
     }
 
     /// <summary>Removes the caller's trace headers and writes the current span's (W3C and B3), so each hop is a child.</summary>
@@ -111,25 +118,15 @@ internal sealed class MeshForwarder(IHttpForwarder forwarder)
 
     private sealed class Transformer(AttemptOptions options) : HttpTransformer
     {
-        public int? Withheld { get; private set; }
-
-        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        public override void TransformRequest(ProxyExchange exchange, HttpRequestMessage proxyRequest)
         {
-            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
             proxyRequest.Headers.Host = options.Host;
-            options.Headers?.Invoke(proxyRequest);
-        }
-
-        public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
-        {
-            if (proxyResponse is not null && options.WithholdStatus?.Invoke((int)proxyResponse.StatusCode) == true)
+            if (options.Http2)
             {
-                // Nothing reaches the caller: the next attempt answers instead.
-                Withheld = (int)proxyResponse.StatusCode;
-                httpContext.Response.StatusCode = StatusCodes.Status200OK;
-                return false;
+                // Between sidecars: HTTP/2 when the peer's TLS offers it (ALPN), HTTP/1.1 otherwise.
+                proxyRequest.Version = System.Net.HttpVersion.Version20;
             }
-            return await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+            options.Headers?.Invoke(proxyRequest);
         }
     }
 }

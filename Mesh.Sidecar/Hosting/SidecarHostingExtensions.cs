@@ -76,7 +76,6 @@ internal static class SidecarHostingExtensions
         services.AddSingleton<MeshTelemetry>();
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<InstancePicker>();
-        services.AddHttpForwarder();
         services.AddSingleton<MeshForwarder>();
         services.AddSingleton<InboundHandler>();
         services.AddSingleton<OutboundHandler>();

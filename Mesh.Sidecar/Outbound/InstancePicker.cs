@@ -1,54 +1,53 @@
 using System.Collections.Concurrent;
 using Infrastructure.Discovery.Client;
+using Infrastructure.Discovery.Client.LoadBalancing;
+using Infrastructure.Proxy.LoadBalancing;
+using Microsoft.Extensions.Options;
 using SimpleLB = Infrastructure.Mesh.Api.LoadBalancerSettings.Types.SimpleLB;
 
 namespace Infrastructure.Mesh.Sidecar.Outbound;
 
 /// <summary>
-/// Chooses an instance for one attempt (the DestinationRule's simple load balancer, LEAST_REQUEST by default) and counts
-/// requests in flight per instance and per destination, for LEAST_REQUEST and the connection pool's limits.
-/// Interim until Proxy/'s destination selector (h-proxy) lands, with its outlier detection.
+/// Chooses an instance for one attempt with the DestinationRule's load balancer (Proxy/'s policies, LEAST_REQUEST by
+/// default), avoiding hosts already tried for the request, and counts requests in flight per destination for the
+/// connection pool's limits.
 /// </summary>
 internal sealed class InstancePicker
 {
-    private readonly ConcurrentDictionary<string, StrongBox> _active = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, StrongBox> _cursor = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Destination, SimpleLB Policy), ILoadBalancerRule> _rules = new();
+    private readonly ConcurrentDictionary<string, Counter> _active = new(StringComparer.Ordinal);
+
+    /// <summary>Per-instance statistics (active requests for LEAST_REQUEST); Ribbon's own circuit breaker stays off: outlier detection is Istio's.</summary>
+    public LoadBalancerStats Stats { get; } = new(Options.Create(new LoadBalancerOptions
+    {
+        FilterCircuitTripped = false,
+        ConnectionFailureCountThreshold = int.MaxValue,
+    }));
 
     public ServiceInstance? Pick(string destination, IReadOnlyList<ServiceInstance> instances, ISet<string> tried, SimpleLB policy)
     {
-        var candidates = instances.Where(i => !tried.Contains(i.InstanceId)).ToList();
+        IReadOnlyList<ServiceInstance> candidates = instances.Where(i => !tried.Contains(i.InstanceId)).ToList();
         if (candidates.Count == 0)
         {
-            // Every host tried: Envoy's retry host predicate gives up avoiding them.
-            candidates = instances.ToList();
+            // Every host tried: Envoy's previous-hosts predicate gives up avoiding them.
+            candidates = instances;
         }
-        if (candidates.Count == 0)
+        var rule = _rules.GetOrAdd((destination, policy), key => LoadBalancingPolicies.Create(key.Policy switch
         {
-            return null;
-        }
-        switch (policy)
-        {
-            case SimpleLB.RoundRobin:
-                var box = _cursor.GetOrAdd(destination, _ => new StrongBox());
-                return candidates[(int)((uint)Interlocked.Increment(ref box.Value) % (uint)candidates.Count)];
-            case SimpleLB.Random:
-            case SimpleLB.Passthrough:
-                return candidates[Random.Shared.Next(candidates.Count)];
-            default:
-                // LEAST_REQUEST as Envoy does it: the less busy of two chosen at random.
-                var a = candidates[Random.Shared.Next(candidates.Count)];
-                var b = candidates[Random.Shared.Next(candidates.Count)];
-                return Active(a.InstanceId) <= Active(b.InstanceId) ? a : b;
-        }
+            SimpleLB.RoundRobin => LoadBalancingPolicies.IstioRoundRobin,
+            SimpleLB.Random => LoadBalancingPolicies.IstioRandom,
+            SimpleLB.Passthrough => LoadBalancingPolicies.IstioPassthrough,
+            _ => LoadBalancingPolicies.IstioLeastRequest,
+        }));
+        return rule.Choose(candidates, Stats);
     }
 
-    public int Active(string key) => _active.TryGetValue(key, out var box) ? Volatile.Read(ref box.Value) : 0;
+    /// <summary>Counts a request in flight to a destination (service and subset); returns the count with it.</summary>
+    public int Enter(string destination) => Interlocked.Increment(ref _active.GetOrAdd(destination, _ => new Counter()).Value);
 
-    public int Enter(string key) => Interlocked.Increment(ref _active.GetOrAdd(key, _ => new StrongBox()).Value);
+    public void Leave(string destination) => Interlocked.Decrement(ref _active.GetOrAdd(destination, _ => new Counter()).Value);
 
-    public void Leave(string key) => Interlocked.Decrement(ref _active.GetOrAdd(key, _ => new StrongBox()).Value);
-
-    private sealed class StrongBox
+    private sealed class Counter
     {
         public int Value;
     }

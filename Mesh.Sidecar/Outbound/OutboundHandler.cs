@@ -181,28 +181,28 @@ internal sealed partial class OutboundHandler(
             var instance = picker.Pick(key, instances, tried, lb)!;
             tried.Add(instance.InstanceId);
             var left = attempts - attempt;
-            using var thisTry = CancellationTokenSource.CreateLinkedTokenSource(overall.Token);
-            if (perTry is { } pt)
-            {
-                thisTry.CancelAfter(pt);
-            }
             if (context.Request.Body.CanSeek)
             {
                 context.Request.Body.Position = 0;
             }
             var prefix = $"{(mtls ? "https" : "http")}://{instance.Host}:{instance.Port.ToString(CultureInfo.InvariantCulture)}";
             span?.SetTag("peer.address", $"{instance.Host}:{instance.Port}");
-            picker.Enter(instance.InstanceId);
+            var stats = picker.Stats.Get(instance);
+            stats.IncrementActiveRequests();
+            var attemptStarted = Stopwatch.GetTimestamp();
             try
             {
                 outcome = await forwarder.SendAsync(context, prefix, invoker, new AttemptOptions(
                     host,
+                    PerTryTimeout: perTry,
                     WithholdStatus: left > 0 ? status => RetriableStatus(status, retryOn) : null,
-                    Headers: r => MeshForwarder.WriteTraceHeaders(r, span)), thisTry.Token).ConfigureAwait(false);
+                    Headers: r => MeshForwarder.WriteTraceHeaders(r, span),
+                    Http2: mtls), overall.Token).ConfigureAwait(false);
             }
             finally
             {
-                picker.Leave(instance.InstanceId);
+                stats.DecrementActiveRequests();
+                stats.RecordResponse(Stopwatch.GetElapsedTime(attemptStarted), failed: outcome.Outcome != AttemptOutcome.Responded || outcome.StatusCode >= 500);
             }
             var retriable = outcome.Outcome switch
             {
