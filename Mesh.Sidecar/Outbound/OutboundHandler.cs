@@ -1,3 +1,4 @@
+using Infrastructure.Mesh.Api.Resources;
 using System.Diagnostics;
 using System.Globalization;
 using Infrastructure.Discovery.Client;
@@ -138,7 +139,7 @@ internal sealed partial class OutboundHandler(
         var pool = policy?.ConnectionPool;
         var invoker = clients.For(service, mtls,
             pool?.Tcp?.MaxConnections is > 0 and var max ? max : int.MaxValue,
-            GoDuration.OrNull(pool?.Tcp?.ConnectTimeout) ?? TimeSpan.FromSeconds(10));
+            Duration(pool?.Tcp?.ConnectTimeout) ?? TimeSpan.FromSeconds(10));
         var key = $"{service}|{subset}";
         try
         {
@@ -163,8 +164,8 @@ internal sealed partial class OutboundHandler(
         var attempts = retries is null ? DefaultAttempts : retries.Attempts;
         var retryOn = new HashSet<string>((retries is null || string.IsNullOrEmpty(retries.RetryOn) ? DefaultRetryOn : retries.RetryOn)
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
-        var perTry = GoDuration.OrNull(retries?.PerTryTimeout);
-        var routeTimeout = GoDuration.OrNull(rule?.Timeout) is { } t && t > TimeSpan.Zero ? t : (TimeSpan?)null;
+        var perTry = Duration(retries?.PerTryTimeout);
+        var routeTimeout = Duration(rule?.Timeout) is { } t && t > TimeSpan.Zero ? t : (TimeSpan?)null;
         using var overall = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         if (routeTimeout is { } rt)
         {
@@ -268,7 +269,7 @@ internal sealed partial class OutboundHandler(
 
     private async Task<bool> InjectFaultAsync(HttpContext context, HTTPFaultInjection fault)
     {
-        if (fault.Delay is { } delay && delay.Percentage is { } dp && Chance(dp.Value) && GoDuration.OrNull(delay.FixedDelay) is { } d)
+        if (fault.Delay is { } delay && delay.Percentage is { } dp && Chance(dp.Value) && Duration(delay.FixedDelay) is { } d)
         {
             await Task.Delay(d, time, context.RequestAborted).ConfigureAwait(false);
         }
@@ -365,6 +366,8 @@ internal sealed partial class OutboundHandler(
                 "upstream connect error or disconnect/reset before headers. reset reason: connection failure").ConfigureAwait(false);
         }
     }
+
+    private static TimeSpan? Duration(string? text) => GoDuration.TryParse(text, out var value, out _) ? value : null;
 
     private static bool HasBody(HttpRequest request) =>
         request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
