@@ -128,7 +128,10 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
         {
             await mesh.ControlPlane.WaitForRequestAsync(r => r.TypeUrl == ResourceTypes.PeerAuthentication && r.VersionInfo == version && r.ErrorDetail is null && r.ResponseNonce.Length > 0, TimeSpan.FromSeconds(20));
             await Task.Delay(200);
+            // A connection opened before the change goes, and a new one is refused.
             await Assert.ThrowsAnyAsync<HttpRequestException>(() => plain.GetStringAsync(direct));
+            using var fresh = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => fresh.GetStringAsync(direct));
             var (status, body) = await CallRatingsAsync("/ratings/4");
             Assert.True(status == HttpStatusCode.OK, $"{status}: {body}");
         }
