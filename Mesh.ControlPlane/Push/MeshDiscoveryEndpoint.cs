@@ -18,6 +18,7 @@ internal sealed partial class MeshDiscoveryEndpoint(
     ResourceStore store,
     ProxyRegistry proxies,
     IOptions<MeshOptions> options,
+    IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<MeshDiscoveryEndpoint> logger) : MeshDiscoveryService.MeshDiscoveryServiceBase
 {
@@ -27,12 +28,13 @@ internal sealed partial class MeshDiscoveryEndpoint(
     public override async Task StreamResources(IAsyncStreamReader<DiscoveryRequest> requestStream, IServerStreamWriter<DiscoveryResponse> responseStream, ServerCallContext context)
     {
         var connection = new ProxyConnection(Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant(), time.GetUtcNow(), context.Peer);
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        // Streams end when the server stops (graceful shutdown): each proxy reconnects, to this replica when it is back or to another.
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var writer = WriteLoopAsync(connection, responseStream, done.Token);
         proxies.Add(connection);
         try
         {
-            await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+            await foreach (var request in requestStream.ReadAllAsync(done.Token).ConfigureAwait(false))
             {
                 Receive(connection, request);
                 if (writer.IsCompleted)
@@ -41,7 +43,7 @@ internal sealed partial class MeshDiscoveryEndpoint(
                 }
             }
         }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (done.IsCancellationRequested)
         {
         }
         catch (IOException)
