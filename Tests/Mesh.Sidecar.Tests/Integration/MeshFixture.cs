@@ -23,7 +23,12 @@ public sealed class SidecarProcess(ChildProcess process, string app, int appPort
 
     public Uri Admin(string path) => new($"http://127.0.0.1:{AdminPort.ToString(CultureInfo.InvariantCulture)}{path}");
 
-    public ValueTask DisposeAsync() => Process.DisposeAsync();
+    /// <summary>Stops it as an orchestrator would (SIGTERM: drain, deregister), so no dead instance stays in the registry for the next test.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Process.StopAsync(TimeSpan.FromSeconds(10));
+        await Process.DisposeAsync();
+    }
 }
 
 /// <summary>A registry (Discovery.Server, a real process) and an in-test control plane shared by the integration tests.</summary>
@@ -59,6 +64,17 @@ public sealed class MeshFixture : IAsyncLifetime
 
     public ServerProcess Registry { get; private set; } = null!;
 
+    private Task<(SidecarProcess ProductPage, SidecarProcess Ratings)>? _pair;
+
+    /// <summary>A productpage and a ratings sidecar with their apps, started once and shared by the tests.</summary>
+    public Task<(SidecarProcess ProductPage, SidecarProcess Ratings)> PairAsync() => _pair ??= StartPairAsync();
+
+    private async Task<(SidecarProcess, SidecarProcess)> StartPairAsync()
+    {
+        var started = await Task.WhenAll(StartSidecarAsync("productpage"), StartSidecarAsync("ratings"));
+        return (started[0], started[1]);
+    }
+
     public HttpClient Http { get; } = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(20) };
 
     public async Task InitializeAsync()
@@ -74,7 +90,7 @@ public sealed class MeshFixture : IAsyncLifetime
     }
 
     /// <summary>Starts a sidecar (and, unless <paramref name="command"/> says otherwise, the echo app behind it).</summary>
-    public async Task<SidecarProcess> StartSidecarAsync(string app, string version = "v1", Func<int, IReadOnlyList<string>>? command = null, bool waitReady = true)
+    public async Task<SidecarProcess> StartSidecarAsync(string app, string version = "v1", Func<int, IReadOnlyList<string>>? command = null, bool waitReady = true, IDictionary<string, string?>? environment = null)
     {
         var appPort = FreePort.Next();
         var (inbound, outbound, admin) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
@@ -93,6 +109,7 @@ public sealed class MeshFixture : IAsyncLifetime
         spec.Environment["Eureka__Client__RegistryFetchIntervalSeconds"] = "1";
         spec.Environment["Sidecar__HealthInterval"] = "00:00:00.500";
         spec.Environment["Logging__LogLevel__Default"] = "Information";
+        spec.WithEnvironment(environment);
         var sidecar = new SidecarProcess(ChildProcess.Start(spec), app, appPort, inbound, outbound, admin);
         _owned.Add(sidecar);
         if (waitReady)

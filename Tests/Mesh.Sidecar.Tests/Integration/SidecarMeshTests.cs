@@ -14,17 +14,9 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
     private SidecarProcess _productPage = null!;
     private SidecarProcess _ratings = null!;
 
-    public async Task InitializeAsync()
-    {
-        var started = await Task.WhenAll(mesh.StartSidecarAsync("productpage"), mesh.StartSidecarAsync("ratings"));
-        (_productPage, _ratings) = (started[0], started[1]);
-    }
+    public async Task InitializeAsync() => (_productPage, _ratings) = await mesh.PairAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _productPage.DisposeAsync();
-        await _ratings.DisposeAsync();
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 
     private Task<(HttpStatusCode Status, string Body)> CallRatingsAsync(string path, HttpMethod? method = null, Func<HttpStatusCode, string, bool>? until = null) =>
         mesh.CallUntilAsync(() => mesh.Outbound(_productPage, "ratings", path, method), until ?? ((s, _) => s == HttpStatusCode.OK));
@@ -218,6 +210,31 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
         {
             await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService);
         }
+    }
+    [Fact]
+    public async Task Certificate_RenewedAtHalfLife_WithoutADroppedRequest()
+    {
+        await CallRatingsAsync("/ratings/1");
+        await using var details = await mesh.StartSidecarAsync("details", environment: new Dictionary<string, string?> { ["Sidecar__CertificateValiditySeconds"] = "4" });
+        string Serial(string dump) => MeshFixture.Json(dump).GetProperty("certificate").GetProperty("serialNumber").GetString()!;
+        var first = Serial(await mesh.Http.GetStringAsync(details.Admin("/config_dump")));
+        var (status, _) = await mesh.CallUntilAsync(() => mesh.Outbound(_productPage, "details", "/details/0"), (s, _) => s == HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        // Calls go on through at least two renewals (every ~2 s): open connections keep their certificate, new handshakes take the new one.
+        var end = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        var calls = 0;
+        while (DateTime.UtcNow < end)
+        {
+            using var request = mesh.Outbound(_productPage, "details", $"/details/{calls}");
+            using var response = await mesh.Http.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"call {calls}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            calls++;
+            await Task.Delay(50);
+        }
+        var dump = MeshFixture.Json(await mesh.Http.GetStringAsync(details.Admin("/config_dump")));
+        Assert.NotEqual(first, dump.GetProperty("certificate").GetProperty("serialNumber").GetString());
+        Assert.True(dump.GetProperty("certificate").GetProperty("issued").GetInt32() >= 2);
     }
 }
 

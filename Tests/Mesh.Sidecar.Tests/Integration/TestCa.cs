@@ -40,7 +40,7 @@ public sealed class TestCa : IDisposable
         RandomNumberGenerator.Fill(serial);
         serial[0] &= 0x7f;
         var now = DateTimeOffset.UtcNow;
-        using var leaf = request.Create(Root, now.AddSeconds(-5), now + validity, serial);
+        using var leaf = request.Create(Root, now.AddSeconds(-1), now + validity, serial);
         Interlocked.Increment(ref _issued);
         return [leaf.ExportCertificatePem(), Root.ExportCertificatePem()];
     }
