@@ -38,13 +38,14 @@ public sealed class MeshFixture : IAsyncLifetime
         import http.server, json, os, sys
         port = int(os.environ['PORT'])
         name = sys.argv[1]
+        version = sys.argv[2]
         class H(http.server.BaseHTTPRequestHandler):
             protocol_version = 'HTTP/1.1'
             def answer(self):
                 n = int(self.headers.get('Content-Length') or 0)
                 body = self.rfile.read(n) if n else b''
                 env = {k: os.environ.get(k) for k in ('MESH_OUTBOUND_PORT', 'HTTP_PROXY', 'NO_PROXY', 'PORT')}
-                out = json.dumps({'app': name, 'method': self.command, 'path': self.path, 'body': body.decode(),
+                out = json.dumps({'app': name, 'version': version, 'method': self.command, 'path': self.path, 'body': body.decode(),
                                   'headers': {k.lower(): v for k, v in self.headers.items()}, 'env': env}).encode()
                 self.send_response(200)
                 self.send_header('Content-Type', 'application/json')
@@ -102,7 +103,7 @@ public sealed class MeshFixture : IAsyncLifetime
             "--inbound-port", P(inbound), "--outbound-port", P(outbound), "--admin-port", P(admin),
             "--control-plane", ControlPlane.Address, "--drain-duration", "1s",
             "--",
-            .. command?.Invoke(admin) ?? ["python3", _scriptPath, app],
+            .. command?.Invoke(admin) ?? ["python3", _scriptPath, app, version],
         ]);
         spec.Environment["DOTNET_NOLOGO"] = "1";
         spec.Environment["Eureka__Client__ServiceUrl__DefaultZone"] = new Uri(Registry.BaseUri, "eureka/").ToString();

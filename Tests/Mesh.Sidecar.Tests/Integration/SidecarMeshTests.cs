@@ -212,6 +212,83 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
         }
     }
     [Fact]
+    public async Task WeightedSubsets_SplitAcrossVersions_WithRewriteAndHeaders()
+    {
+        await CallRatingsAsync("/ratings/1");
+        await using var v2 = await mesh.StartSidecarAsync("ratings", version: "v2");
+        await mesh.ControlPlane.PushAsync(ResourceTypes.DestinationRule, Resource("DestinationRule", "ratings", r =>
+        {
+            r.DestinationRule = new DestinationRule { Host = "ratings" };
+            foreach (var version in new[] { "v1", "v2" })
+            {
+                var subset = new Subset { Name = version };
+                subset.Labels.Add("version", version);
+                r.DestinationRule.Subsets.Add(subset);
+            }
+        }));
+        await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, Resource("VirtualService", "ratings", r =>
+        {
+            r.VirtualService = new VirtualService();
+            r.VirtualService.Hosts.Add("ratings");
+            var rule = new HTTPRoute
+            {
+                Rewrite = new HTTPRewrite { Uri = "/v1/ratings/" },
+                Headers = new Headers { Request = new Headers.Types.HeaderOperations(), Response = new Headers.Types.HeaderOperations() },
+            };
+            rule.Match.Add(new HTTPMatchRequest { Uri = new StringMatch { Prefix = "/api/" } });
+            rule.Headers.Request.Set.Add("x-mesh-route", "split");
+            rule.Headers.Response.Add.Add("x-mesh-answer", "yes");
+            rule.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings", Subset = "v1" }, Weight = 50 });
+            rule.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings", Subset = "v2" }, Weight = 50 });
+            r.VirtualService.Http.Add(rule);
+        }));
+        try
+        {
+            var seen = new HashSet<string>();
+            var end = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (seen.Count < 2 && DateTime.UtcNow < end)
+            {
+                using var request = mesh.Outbound(_productPage, "ratings", "/api/7");
+                using var response = await mesh.Http.SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode != HttpStatusCode.OK || !body.Contains("x-mesh-route", StringComparison.Ordinal))
+                {
+                    await Task.Delay(100);
+                    continue;
+                }
+                var answer = MeshFixture.Json(body);
+                Assert.Equal("/v1/ratings/7", answer.GetProperty("path").GetString());
+                Assert.Equal("split", answer.GetProperty("headers").GetProperty("x-mesh-route").GetString());
+                Assert.Equal("yes", Assert.Single(response.Headers.GetValues("x-mesh-answer")));
+                seen.Add(answer.GetProperty("version").GetString()!);
+            }
+            Assert.Equal(["v1", "v2"], seen.Order());
+
+            // All weight on v2: only v2 answers.
+            await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, Resource("VirtualService", "ratings", r =>
+            {
+                r.VirtualService = new VirtualService();
+                r.VirtualService.Hosts.Add("ratings");
+                var rule = new HTTPRoute();
+                rule.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings", Subset = "v2" } });
+                r.VirtualService.Http.Add(rule);
+            }));
+            await CallRatingsAsync("/ratings/1", until: (s, b) => s == HttpStatusCode.OK && MeshFixture.Json(b).GetProperty("version").GetString() == "v2");
+            for (var i = 0; i < 10; i++)
+            {
+                var (status, body) = await CallRatingsAsync("/ratings/1");
+                Assert.Equal(HttpStatusCode.OK, status);
+                Assert.Equal("v2", MeshFixture.Json(body).GetProperty("version").GetString());
+            }
+        }
+        finally
+        {
+            await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService);
+            await mesh.ControlPlane.PushAsync(ResourceTypes.DestinationRule);
+        }
+    }
+
+    [Fact]
     public async Task Certificate_RenewedAtHalfLife_WithoutADroppedRequest()
     {
         await CallRatingsAsync("/ratings/1");
