@@ -28,6 +28,16 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
         return r;
     }
 
+    /// <summary>A VirtualService sending every call to ratings to one subset.</summary>
+    private static MeshResource AllRatingsTo(string subset) => Resource("VirtualService", "ratings", r =>
+    {
+        r.VirtualService = new VirtualService();
+        r.VirtualService.Hosts.Add("ratings");
+        var rule = new HTTPRoute();
+        rule.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings", Subset = subset } });
+        r.VirtualService.Http.Add(rule);
+    });
+
     [Fact]
     public async Task Call_ThroughOutboundAndInbound_IsMutualTlsWithTheCallersIdentity()
     {
@@ -78,14 +88,7 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
     public async Task Call_UnknownSubset_IsNoHealthyUpstream()
     {
         await CallRatingsAsync("/ratings/1");
-        await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, Resource("VirtualService", "ratings", r =>
-        {
-            r.VirtualService = new VirtualService();
-            r.VirtualService.Hosts.Add("ratings");
-            var rule = new HTTPRoute();
-            rule.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings", Subset = "v9" } });
-            r.VirtualService.Http.Add(rule);
-        }));
+        await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, AllRatingsTo("v9"));
         try
         {
             var (status, body) = await CallRatingsAsync("/ratings/1", until: (s, _) => s == HttpStatusCode.ServiceUnavailable);
@@ -265,14 +268,7 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
             Assert.Equal(["v1", "v2"], seen.Order());
 
             // All weight on v2: only v2 answers.
-            await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, Resource("VirtualService", "ratings", r =>
-            {
-                r.VirtualService = new VirtualService();
-                r.VirtualService.Hosts.Add("ratings");
-                var rule = new HTTPRoute();
-                rule.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings", Subset = "v2" } });
-                r.VirtualService.Http.Add(rule);
-            }));
+            await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, AllRatingsTo("v2"));
             await CallRatingsAsync("/ratings/1", until: (s, b) => s == HttpStatusCode.OK && MeshFixture.Json(b).GetProperty("version").GetString() == "v2");
             for (var i = 0; i < 10; i++)
             {
