@@ -33,6 +33,7 @@ internal static class MeshExtensions
             builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigServerSource>());
         }
         builder.Services.AddSingleton<ProxyRegistry>();
+        builder.Services.AddSingleton<PushMetrics>();
         builder.Services.AddSingleton<MeshCertificateAuthority>();
         builder.Services.AddHttpClient(AnalysisState.HttpClientName);
         builder.Services.AddSingleton<AnalysisState>();
@@ -49,6 +50,7 @@ internal static class MeshExtensions
         _ = app.Services.GetRequiredService<MeshCertificateAuthority>();
         // Subscribed before the first stream so that no change is missed.
         _ = app.Services.GetRequiredService<ProxyRegistry>();
+        _ = app.Services.GetRequiredService<PushMetrics>();
         app.MapGrpcService<MeshDiscoveryEndpoint>();
         app.MapGrpcService<CertificateEndpoint>();
         app.MapMeshDebug();

@@ -17,6 +17,7 @@ namespace Infrastructure.Mesh.ControlPlane.Push;
 internal sealed partial class MeshDiscoveryEndpoint(
     ResourceStore store,
     ProxyRegistry proxies,
+    PushMetrics metrics,
     IOptions<MeshOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
@@ -102,6 +103,7 @@ internal sealed partial class MeshDiscoveryEndpoint(
                 state.NackError = error.Message.Length > 0 ? error.Message : $"NACK with code {error.Code}";
                 state.NackedVersion = state.SentVersion;
                 state.AckedVersion = request.VersionInfo.Length > 0 ? request.VersionInfo : state.AckedVersion;
+                metrics.Rejected(request.TypeUrl);
                 LogNack(connection.Node.Id, request.TypeUrl, state.SentVersion ?? "", state.NackError);
                 return;
             }
@@ -151,6 +153,7 @@ internal sealed partial class MeshDiscoveryEndpoint(
                     state.SentCount++;
                 }
                 await stream.WriteAsync(response, cancellationToken).ConfigureAwait(false);
+                metrics.Pushed(typeUrl);
                 LogPushed(connection.Node.Id, typeUrl, response.VersionInfo, response.Resources.Count);
             }
         }

@@ -137,6 +137,20 @@ public sealed class MeshResourceReaderTests
     }
 
     [Fact]
+    public void Read_AliasBomb_RejectedQuickly()
+    {
+        var text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bomb}\nspec:\n  hosts: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+        for (var i = 1; i < 9; i++)
+        {
+            text += $"  h{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]\n";
+        }
+        var result = MeshResourceReader.Read(text, "bomb.yaml");
+
+        Assert.Empty(result.Resources);
+        Assert.Contains("too large", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_NotYaml_FileError()
     {
         var result = MeshResourceReader.Read("spec: [unclosed", "broken.yaml");
@@ -282,6 +296,18 @@ public sealed class MeshResourceReaderTests
 
         Assert.Contains(errors, e => e.Field == "spec.hosts" && e.Resource == "VirtualService default/r" && e.Source == "pushed");
         Assert.Contains(errors, e => e.Field == "spec.http[0]");
+    }
+
+    [Fact]
+    public void NackMessage_JoinsAndCaps()
+    {
+        var one = new ResourceError("pushed", "VirtualService default/a", "spec.hosts", "virtual service must have at least one host");
+        Assert.Equal("pushed: VirtualService default/a: spec.hosts: virtual service must have at least one host", MeshResourceValidator.NackMessage([one]));
+
+        var many = Enumerable.Repeat(one, 200).ToList();
+        var message = MeshResourceValidator.NackMessage(many);
+        Assert.True(message.Length <= MeshResourceValidator.MaxNackMessageLength);
+        Assert.EndsWith("more", message, StringComparison.Ordinal);
     }
 
     private static void AssertRejected(string text, string field, string message)

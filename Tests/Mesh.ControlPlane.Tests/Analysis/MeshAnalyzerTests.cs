@@ -13,6 +13,10 @@ public sealed class MeshAnalyzerTests
         return MeshAnalyzer.Analyze(read.Resources, [], workloads);
     }
 
+    // A VirtualService "r" for host ratings with the given `http:` text.
+    private static string Ratings(string http) =>
+        $"apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: r}}\nspec:\n  hosts: [ratings]\n" + string.Join("\n", http.Split('\n').Select(l => "  " + l));
+
     private static Workload W(string app, string instance, params (string, string)[] metadata) =>
         new(app, instance, metadata.ToDictionary(m => m.Item1, m => m.Item2).Append(KeyValuePair.Create("app", app)).ToDictionary());
 
@@ -28,12 +32,9 @@ public sealed class MeshAnalyzerTests
     [Fact]
     public void UnknownHost_IST0101_OnlyWithRegistry()
     {
-        const string yaml = """
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: {name: r}
-            spec: {hosts: [ratings], http: [{route: [{destination: {host: ratingz}}]}]}
-            """;
+        var yaml = Ratings("""
+            http: [{route: [{destination: {host: ratingz}}]}]
+            """);
         Assert.Empty(Analyze(yaml));
         var finding = Assert.Single(Analyze(yaml, [W("ratings", "r1")]));
         Assert.Equal("IST0101", finding.Code);
@@ -43,17 +44,12 @@ public sealed class MeshAnalyzerTests
     [Fact]
     public void RuleAfterCatchAll_IST0130()
     {
-        const string yaml = """
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: {name: r}
-            spec:
-              hosts: [ratings]
-              http:
-              - route: [{destination: {host: ratings}}]
-              - match: [{uri: {prefix: /a}}]
-                route: [{destination: {host: ratings}}]
-            """;
+        var yaml = Ratings("""
+            http:
+            - route: [{destination: {host: ratings}}]
+            - match: [{uri: {prefix: /a}}]
+              route: [{destination: {host: ratings}}]
+            """);
         var finding = Assert.Single(Analyze(yaml));
         Assert.Equal("Warning [IST0130] (VirtualService default/r mesh.yaml) VirtualService rule #1 not used (only the last rule can have no matches).", finding.ToString());
     }
@@ -61,22 +57,17 @@ public sealed class MeshAnalyzerTests
     [Fact]
     public void DuplicateMatch_IST0131_AndWholeRule_IST0130()
     {
-        const string yaml = """
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: {name: r}
-            spec:
-              hosts: [ratings]
-              http:
-              - match: [{headers: {end-user: {exact: jason}}}]
-                route: [{destination: {host: ratings}}]
-              - match: [{headers: {end-user: {exact: jason}}}, {uri: {prefix: /b}}]
-                route: [{destination: {host: ratings}}]
-              - name: copy
-                match: [{uri: {prefix: /b}}]
-                route: [{destination: {host: ratings}}]
-              - route: [{destination: {host: ratings}}]
-            """;
+        var yaml = Ratings("""
+            http:
+            - match: [{headers: {end-user: {exact: jason}}}]
+              route: [{destination: {host: ratings}}]
+            - match: [{headers: {end-user: {exact: jason}}}, {uri: {prefix: /b}}]
+              route: [{destination: {host: ratings}}]
+            - name: copy
+              match: [{uri: {prefix: /b}}]
+              route: [{destination: {host: ratings}}]
+            - route: [{destination: {host: ratings}}]
+            """);
         var findings = Analyze(yaml);
 
         Assert.Contains(findings, f => f.ToString() == "Info [IST0131] (VirtualService default/r mesh.yaml) VirtualService rule #1 match #0 is not used (duplicate/overlapping match in rule #0).");

@@ -62,6 +62,10 @@ public sealed class StreamResourcesTests
         var stale = await TypeStatusAsync(host, "productpage~pp-1", "DestinationRule", t => t["error"] is not null);
         Assert.Equal("STALE", (string?)stale["status"]);
         Assert.Equal("spec.subsets[0].name: not usable here", (string?)stale["error"]);
+        using var http = host.Http1();
+        var metrics = await http.GetStringAsync("/actuator/prometheus");
+        Assert.Contains("pilot_total_xds_rejects", metrics, StringComparison.Ordinal);
+        Assert.Contains("pilot_xds_pushes", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -148,6 +152,26 @@ public sealed class StreamResourcesTests
         var served = await late.NextAsync();
         Assert.Equal(good.VersionInfo, served.VersionInfo);
         Assert.Equal(90, served.Resources[0].VirtualService.Http[0].Route[0].Weight);
+    }
+
+    [Fact]
+    public async Task FileDeletedAndAddedInSubfolder_PushedAsWithdrawnThenBack()
+    {
+        await using var host = new ControlPlaneHost();
+        Directory.CreateDirectory(Path.Combine(host.Folder, "reviews"));
+        host.Write("reviews/split.yaml", Yaml.ReviewsSplit(90, 10));
+        using var channel = host.Channel();
+        await using var proxy = new ProxyStream(channel, "productpage", "pp-1");
+        await proxy.SubscribeAsync(ResourceTypes.DestinationRule);
+        var first = await proxy.NextAsync();
+        Assert.Equal("reviews/split.yaml", Assert.Single(first.Resources).Source);
+
+        File.Delete(Path.Combine(host.Folder, "reviews", "split.yaml"));
+        Assert.Empty((await proxy.NextAsync(ResourceTypes.DestinationRule)).Resources);
+
+        host.Write("reviews/split.yaml", Yaml.ReviewsSplit(90, 10));
+        var back = await proxy.NextAsync(ResourceTypes.DestinationRule);
+        Assert.Equal(first.VersionInfo, back.VersionInfo);
     }
 
     [Fact]

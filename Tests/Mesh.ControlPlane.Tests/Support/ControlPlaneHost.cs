@@ -61,7 +61,7 @@ internal sealed class ControlPlaneHost : WebApplicationFactory<Program>
     {
         // Written aside and renamed, as editors and `kubectl`-style tools do, so the watcher never reads half a file.
         var path = Path.Combine(Folder, file);
-        var temp = Path.Combine(Folder, "." + file + ".tmp");
+        var temp = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + ".tmp");
         File.WriteAllText(temp, text);
         File.Move(temp, path, overwrite: true);
     }

@@ -103,7 +103,14 @@ internal sealed class ProxyStream : IAsyncDisposable
         {
             return null;
         }
+        catch (ChannelClosedException)
+        {
+            return null;
+        }
     }
+
+    /// <summary>Completes when the control plane ends the stream (or it fails).</summary>
+    public Task Ended => _reader;
 
     public async ValueTask DisposeAsync()
     {
