@@ -47,7 +47,7 @@ public sealed class MeshFixture : IAsyncLifetime
                 env = {k: os.environ.get(k) for k in ('MESH_OUTBOUND_PORT', 'HTTP_PROXY', 'NO_PROXY', 'PORT')}
                 out = json.dumps({'app': name, 'version': version, 'method': self.command, 'path': self.path, 'body': body.decode(),
                                   'headers': {k.lower(): v for k, v in self.headers.items()}, 'env': env}).encode()
-                self.send_response(200)
+                self.send_response(int(os.environ.get('APP_STATUS') or 200))
                 self.send_header('Content-Type', 'application/json')
                 self.send_header('Content-Length', str(len(out)))
                 self.end_headers()

@@ -285,6 +285,55 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OutlierDetection_EjectsAFailingInstance()
+    {
+        await CallRatingsAsync("/ratings/1");
+        await using var failing = await mesh.StartSidecarAsync("ratings", version: "v3", environment: new Dictionary<string, string?> { ["APP_STATUS"] = "500" });
+        // The failing instance is in this sidecar's view once a call has landed on it.
+        await CallRatingsAsync("/ratings/1", until: (s, _) => s == HttpStatusCode.InternalServerError);
+        var version = await mesh.ControlPlane.PushAsync(ResourceTypes.DestinationRule, Resource("DestinationRule", "ratings", r =>
+        {
+            r.DestinationRule = new DestinationRule
+            {
+                Host = "ratings",
+                TrafficPolicy = new TrafficPolicy
+                {
+                    LoadBalancer = new LoadBalancerSettings { Simple = LoadBalancerSettings.Types.SimpleLB.RoundRobin },
+                    OutlierDetection = new OutlierDetection
+                    {
+                        Consecutive5XxErrors = 2,
+                        Interval = "1s",
+                        BaseEjectionTime = "1m",
+                        MaxEjectionPercent = 100,
+                    },
+                },
+            };
+        }));
+        try
+        {
+            await mesh.ControlPlane.WaitForRequestAsync(r => r.TypeUrl == ResourceTypes.DestinationRule && r.VersionInfo == version, TimeSpan.FromSeconds(20));
+            await Task.Delay(300);
+            // Round robin brings the failing instance up every other call until its second 500 ejects it.
+            var failures = 0;
+            for (var i = 0; i < 6; i++)
+            {
+                var (status, _) = await CallRatingsAsync("/ratings/1", until: (_, _) => true);
+                failures += status == HttpStatusCode.InternalServerError ? 1 : 0;
+            }
+            Assert.True(failures <= 2, $"{failures} failures: the second should have ejected the instance");
+            for (var i = 0; i < 10; i++)
+            {
+                var (status, body) = await CallRatingsAsync("/ratings/1", until: (_, _) => true);
+                Assert.True(status == HttpStatusCode.OK, $"call {i} after ejection: {status} {body}");
+            }
+        }
+        finally
+        {
+            await mesh.ControlPlane.PushAsync(ResourceTypes.DestinationRule);
+        }
+    }
+
+    [Fact]
     public async Task Certificate_RenewedAtHalfLife_WithoutADroppedRequest()
     {
         await CallRatingsAsync("/ratings/1");
