@@ -35,7 +35,7 @@ public sealed class SidecarProcess(ChildProcess process, string app, int appPort
 public sealed class MeshFixture : IAsyncLifetime
 {
     private const string AppScript = """
-        import http.server, json, os, sys
+        import http.server, json, os, sys, time, urllib.parse
         port = int(os.environ['PORT'])
         name = sys.argv[1]
         version = sys.argv[2]
@@ -44,6 +44,9 @@ public sealed class MeshFixture : IAsyncLifetime
             def answer(self):
                 n = int(self.headers.get('Content-Length') or 0)
                 body = self.rfile.read(n) if n else b''
+                sleep = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query).get('sleep')
+                if sleep:
+                    time.sleep(int(sleep[0]) / 1000)
                 env = {k: os.environ.get(k) for k in ('MESH_OUTBOUND_PORT', 'HTTP_PROXY', 'NO_PROXY', 'PORT')}
                 out = json.dumps({'app': name, 'version': version, 'method': self.command, 'path': self.path, 'body': body.decode(),
                                   'headers': {k.lower(): v for k, v in self.headers.items()}, 'env': env}).encode()

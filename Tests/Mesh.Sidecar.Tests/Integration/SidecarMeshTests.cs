@@ -334,6 +334,45 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FaultDelayAndRouteTimeout_AsDeclared()
+    {
+        await CallRatingsAsync("/ratings/1");
+        var version = await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, Resource("VirtualService", "ratings", r =>
+        {
+            r.VirtualService = new VirtualService();
+            r.VirtualService.Hosts.Add("ratings");
+            var delayed = new HTTPRoute
+            {
+                Fault = new HTTPFaultInjection { Delay = new HTTPFaultInjection.Types.Delay { FixedDelay = "700ms", Percentage = new Percent { Value = 100 } } },
+            };
+            delayed.Match.Add(new HTTPMatchRequest { Uri = new StringMatch { Prefix = "/delayed" } });
+            delayed.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings" } });
+            var bounded = new HTTPRoute { Timeout = "300ms" };
+            bounded.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings" } });
+            r.VirtualService.Http.Add(delayed);
+            r.VirtualService.Http.Add(bounded);
+        }));
+        try
+        {
+            await mesh.ControlPlane.WaitForRequestAsync(r => r.TypeUrl == ResourceTypes.VirtualService && r.VersionInfo == version, TimeSpan.FromSeconds(20));
+            await Task.Delay(300);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var (status, _) = await CallRatingsAsync("/delayed/1");
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(650), $"answered after {watch.Elapsed}");
+
+            var (slowStatus, body) = await CallRatingsAsync("/ratings/1?sleep=3000", until: (s, _) => s == HttpStatusCode.GatewayTimeout);
+            Assert.Equal(HttpStatusCode.GatewayTimeout, slowStatus);
+            Assert.Equal("upstream request timeout", body);
+            Assert.Equal(HttpStatusCode.OK, (await CallRatingsAsync("/ratings/1?sleep=10")).Status);
+        }
+        finally
+        {
+            await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService);
+        }
+    }
+
+    [Fact]
     public async Task Certificate_RenewedAtHalfLife_WithoutADroppedRequest()
     {
         await CallRatingsAsync("/ratings/1");
