@@ -26,6 +26,7 @@ internal sealed partial class SidecarLifecycle(
     TimeProvider time,
     ILogger<SidecarLifecycle> logger) : BackgroundService
 {
+    private static readonly TimeSpan StartingProbe = TimeSpan.FromMilliseconds(200);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ChildProcess? _app;
 
@@ -60,10 +61,13 @@ internal sealed partial class SidecarLifecycle(
                 StartApp();
             }
             var renew = TimeSpan.FromSeconds(Math.Min(30, options.Value.HealthInterval.TotalSeconds));
+            var renewAt = time.GetUtcNow() + renew;
             var exited = _app is null ? Task.Delay(Timeout.InfiniteTimeSpan, stoppingToken) : _app.WaitForExitAsync(Timeout.InfiniteTimeSpan);
             while (!stoppingToken.IsCancellationRequested)
             {
-                var tick = Task.Delay(renew, time, stoppingToken);
+                // While the app starts, its health is looked at often so callers find it UP soon after it listens.
+                var starting = registration.Starting && time.GetUtcNow() < renewAt;
+                var tick = Task.Delay(starting ? StartingProbe : renew, time, stoppingToken);
                 if (await Task.WhenAny(exited, tick).ConfigureAwait(false) == exited && _app is { HasExited: true } app)
                 {
                     AppExitCode = app.ExitCode;
@@ -73,7 +77,12 @@ internal sealed partial class SidecarLifecycle(
                 }
                 try
                 {
-                    await registration.RenewAsync(stoppingToken).ConfigureAwait(false);
+                    var due = time.GetUtcNow() >= renewAt;
+                    await registration.RenewAsync(stoppingToken, statusOnly: !due).ConfigureAwait(false);
+                    if (due)
+                    {
+                        renewAt = time.GetUtcNow() + renew;
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
