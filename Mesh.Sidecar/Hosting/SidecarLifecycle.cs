@@ -119,6 +119,7 @@ internal sealed partial class SidecarLifecycle(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         Draining = true;
+        inFlight.Draining = true;
         var deadline = time.GetUtcNow() + options.Value.DrainDuration;
         LogDraining(logger, options.Value.DrainDuration);
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -170,7 +171,20 @@ internal sealed class InFlight
 
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>Set when the drain begins: answers ask their clients to close the connection (Envoy's drain), so none is reused.</summary>
+    public bool Draining { get; set; }
+
     public void Enter() => Interlocked.Increment(ref _count);
+
+    /// <summary>Counts a request in, and asks its client to close the connection when draining.</summary>
+    public void Enter(HttpContext context)
+    {
+        Enter();
+        if (Draining)
+        {
+            context.Response.Headers.Connection = "close";
+        }
+    }
 
     public void Leave() => Interlocked.Decrement(ref _count);
 

@@ -48,7 +48,7 @@ internal sealed partial class OutboundHandler(
 
     public async Task HandleAsync(HttpContext context)
     {
-        inFlight.Enter();
+        inFlight.Enter(context);
         var started = Stopwatch.GetTimestamp();
         var request = context.Request;
         var host = request.Host.Value ?? "";

@@ -68,6 +68,28 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Call_KeepsTheCallersTraceId_WithANewSpanPerHop()
+    {
+        await CallRatingsAsync("/ratings/1");
+        const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        const string AppSpan = "00f067aa0ba902b7";
+        var (status, body) = await mesh.CallUntilAsync(() =>
+        {
+            var request = mesh.Outbound(_productPage, "ratings", "/ratings/5");
+            request.Headers.TryAddWithoutValidation("traceparent", $"00-{TraceId}-{AppSpan}-01");
+            request.Headers.TryAddWithoutValidation("x-request-id", "req-1");
+            return request;
+        }, (s, _) => s == HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var headers = MeshFixture.Json(body).GetProperty("headers");
+        var traceparent = headers.GetProperty("traceparent").GetString()!;
+        Assert.StartsWith($"00-{TraceId}-", traceparent, StringComparison.Ordinal);
+        Assert.DoesNotContain(AppSpan, traceparent, StringComparison.Ordinal);
+        Assert.Equal(TraceId, headers.GetProperty("x-b3-traceid").GetString());
+        Assert.Equal("req-1", headers.GetProperty("x-request-id").GetString());
+    }
+
+    [Fact]
     public async Task Call_AsHttpProxy_AbsoluteFormNamesTheService()
     {
         await CallRatingsAsync("/ratings/1");
