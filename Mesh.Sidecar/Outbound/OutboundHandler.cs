@@ -85,7 +85,9 @@ internal sealed partial class OutboundHandler(
                 host,
                 name => request.Headers.TryGetValue(name, out var v) ? RouteSelection.First(v) : null,
                 name => request.Query.TryGetValue(name, out var v) ? RouteSelection.First(v) : null,
-                _labels));
+                _labels,
+                // The service port the app named (reviews:9080), 80 without one.
+                request.Host.Port ?? 80));
             if (choice.VirtualService is not null && choice.Rule is null)
             {
                 await AnswerAsync(context, StatusCodes.Status404NotFound, "").ConfigureAwait(false);

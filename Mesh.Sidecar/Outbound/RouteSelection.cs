@@ -11,7 +11,8 @@ internal sealed record RouteRequest(
     string Authority,
     Func<string, string?> Header,
     Func<string, string?> Query,
-    IReadOnlyDictionary<string, string> SourceLabels);
+    IReadOnlyDictionary<string, string> SourceLabels,
+    int Port = 80);
 
 /// <summary>The VirtualService rule that applies (null: the default route to the host itself).</summary>
 internal sealed record RouteChoice(MeshResource? VirtualService, HTTPRoute? Rule, HTTPMatchRequest? Match = null);
@@ -81,6 +82,10 @@ internal static class RouteSelection
             return false;
         }
         if (m.Authority is not null && !m.Authority.Matches(r.Authority))
+        {
+            return false;
+        }
+        if (m.Port != 0 && m.Port != r.Port)
         {
             return false;
         }
