@@ -395,6 +395,56 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Mirror_SendsACopy_AndTheCallerGetsThePrimaryAnswer()
+    {
+        await CallRatingsAsync("/ratings/1");
+        await using var shadow = await mesh.StartSidecarAsync("shadow");
+        await mesh.CallUntilAsync(() => mesh.Outbound(_productPage, "shadow", "/warm"), (s, _) => s == HttpStatusCode.OK);
+        var version = await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, Resource("VirtualService", "ratings", r =>
+        {
+            r.VirtualService = new VirtualService();
+            r.VirtualService.Hosts.Add("ratings");
+            var rule = new HTTPRoute { Mirror = new Destination { Host = "shadow" }, MirrorPercentage = new Percent { Value = 100 } };
+            rule.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings" } });
+            r.VirtualService.Http.Add(rule);
+        }));
+        try
+        {
+            await mesh.ControlPlane.WaitForRequestAsync(r => r.TypeUrl == ResourceTypes.VirtualService && r.VersionInfo == version, TimeSpan.FromSeconds(20));
+            await Task.Delay(300);
+            for (var i = 0; i < 3; i++)
+            {
+                using var request = mesh.Outbound(_productPage, "ratings", "/mirrored", HttpMethod.Post);
+                request.Content = new StringContent("{\"stars\":5}", System.Text.Encoding.UTF8, "application/json");
+                using var response = await mesh.Http.SendAsync(request);
+                var answer = MeshFixture.Json(await response.Content.ReadAsStringAsync());
+                Assert.Equal("ratings", answer.GetProperty("app").GetString());
+                Assert.Equal("{\"stars\":5}", answer.GetProperty("body").GetString());
+            }
+            // The copies reach the shadow's sidecar (fire and forget: give them a moment), with the -shadow host.
+            var end = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            string stats;
+            do
+            {
+                await Task.Delay(200);
+                stats = await mesh.Http.GetStringAsync(shadow.Admin("/stats/prometheus"));
+            }
+            while (CountMirrored(stats) < 3 && DateTime.UtcNow < end);
+            Assert.True(CountMirrored(stats) >= 3, stats);
+        }
+        finally
+        {
+            await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService);
+        }
+    }
+
+    /// <summary>Requests the shadow's sidecar counted from productpage (the warm-up call included).</summary>
+    private static double CountMirrored(string stats) => stats.Split('\n')
+        .Where(l => l.StartsWith("istio_requests_total{", StringComparison.Ordinal) && l.Contains("reporter=\"destination\"", StringComparison.Ordinal)
+            && l.Contains("source_workload=\"productpage\"", StringComparison.Ordinal))
+        .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)) - 1;
+
+    [Fact]
     public async Task Certificate_RenewedAtHalfLife_WithoutADroppedRequest()
     {
         await CallRatingsAsync("/ratings/1");
