@@ -90,6 +90,25 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Call_ManyAtOnce_AllAnswered()
+    {
+        await CallRatingsAsync("/ratings/1");
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 200), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+        {
+            using var request = mesh.Outbound(_productPage, "ratings", $"/ratings/{i}", HttpMethod.Post);
+            request.Content = new StringContent(new string('x', 1024));
+            using var response = await mesh.Http.SendAsync(request, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (response.StatusCode != HttpStatusCode.OK || MeshFixture.Json(body).GetProperty("path").GetString() != $"/ratings/{i}")
+            {
+                failures.Add($"{i}: {(int)response.StatusCode} {body}");
+            }
+        });
+        Assert.Empty(failures);
+    }
+
+    [Fact]
     public async Task Call_AsHttpProxy_AbsoluteFormNamesTheService()
     {
         await CallRatingsAsync("/ratings/1");
