@@ -26,9 +26,16 @@ public sealed class SidecarProcess(ChildProcess process, string app, int appPort
     /// <summary>Stops it as an orchestrator would (SIGTERM: drain, deregister), so no dead instance stays in the registry for the next test.</summary>
     public async ValueTask DisposeAsync()
     {
+        // A test's `await using` and the fixture both dispose it: once is enough.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await Process.StopAsync(TimeSpan.FromSeconds(10));
         await Process.DisposeAsync();
     }
+
+    private int _disposed;
 }
 
 /// <summary>A registry (Discovery.Server, a real process) and an in-test control plane shared by the integration tests.</summary>
@@ -163,9 +170,17 @@ public sealed class MeshFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // Every process goes, whatever one of them throws on the way out.
         foreach (var owned in _owned)
         {
-            await owned.DisposeAsync();
+            try
+            {
+                await owned.DisposeAsync();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException)
+            {
+                // Already gone.
+            }
         }
         Http.Dispose();
         if (Registry is not null)
