@@ -112,6 +112,8 @@ internal sealed partial class SidecarLifecycle(
         spec.Environment["NO_PROXY"] = "localhost,127.0.0.1";
         spec.Environment["no_proxy"] = "localhost,127.0.0.1";
         spec.Environment["PORT"] = o.AppPort.ToString(CultureInfo.InvariantCulture);
+        // The app's launcher is this sidecar: a .NET app here stops if the sidecar is killed (ServiceDefaults' watchdog).
+        spec.Environment["INFRA_PARENT_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         _app = ChildProcess.Start(spec);
         LogAppStarted(logger, string.Join(' ', command.Arguments), _app.Pid);
     }

@@ -103,8 +103,8 @@ public sealed class MeshFixture : IAsyncLifetime
     /// <summary>Starts a sidecar (and, unless <paramref name="command"/> says otherwise, the echo app behind it).</summary>
     public async Task<SidecarProcess> StartSidecarAsync(string app, string version = "v1", Func<int, IReadOnlyList<string>>? command = null, bool waitReady = true, IDictionary<string, string?>? environment = null)
     {
-        var appPort = FreePort.Next();
-        var (inbound, outbound, admin) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
+        var appPort = Port();
+        var (inbound, outbound, admin) = (Port(), Port(), Port());
         string P(int p) => p.ToString(CultureInfo.InvariantCulture);
         var spec = new ProcessSpec("dotnet",
         [
@@ -116,6 +116,8 @@ public sealed class MeshFixture : IAsyncLifetime
             .. command?.Invoke(admin) ?? ["python3", _scriptPath, app, version],
         ]);
         spec.Environment["DOTNET_NOLOGO"] = "1";
+        // A test host that dies leaves no sidecar behind.
+        spec.Environment["INFRA_PARENT_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         spec.Environment["Eureka__Client__ServiceUrl__DefaultZone"] = new Uri(Registry.BaseUri, "eureka/").ToString();
         spec.Environment["Eureka__Client__RegistryFetchIntervalSeconds"] = "1";
         spec.Environment["Sidecar__HealthInterval"] = "00:00:00.500";
@@ -128,6 +130,24 @@ public sealed class MeshFixture : IAsyncLifetime
             await sidecar.Process.WaitForUrlAsync(sidecar.Admin("/ready"), TimeSpan.FromSeconds(60));
         }
         return sidecar;
+    }
+
+    private readonly HashSet<int> _ports = [];
+
+    /// <summary>A free port not handed out before in this run (the OS may give the same one twice in a row).</summary>
+    private int Port()
+    {
+        lock (_ports)
+        {
+            while (true)
+            {
+                var port = FreePort.Next();
+                if (_ports.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
 
     /// <summary>A call through <paramref name="via"/>'s outbound port to <paramref name="service"/>.</summary>
