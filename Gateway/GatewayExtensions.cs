@@ -72,7 +72,9 @@ public static class GatewayExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<GatewayTelemetry>();
         services.AddSingleton<ProxyHttpClient>();
-        services.AddSingleton<HttpForwarder>();
+        services.AddSingleton<Proxy.Forwarding.HttpForwarder>();
+        services.AddSingleton<GatewayTransformer>();
+        services.AddSingleton<RouteForwarder>();
         services.AddSingleton<RoutePipelineFactory>();
         services.AddSingleton<GatewayFilterFactory>();
         services.AddSingleton<RouteFactory>();

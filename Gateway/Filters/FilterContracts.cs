@@ -1,4 +1,5 @@
 using Infrastructure.Gateway.Routing;
+using Infrastructure.Proxy.Forwarding;
 using Microsoft.AspNetCore.Http;
 
 namespace Infrastructure.Gateway.Filters;
@@ -38,12 +39,6 @@ internal interface IResponseTransform
 /// <summary>Header edits on an outgoing request that also reach content headers (Content-Type...).</summary>
 internal static class RequestHeaders
 {
-    private static readonly HashSet<string> ContentHeaders = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Allow", "Content-Disposition", "Content-Encoding", "Content-Language", "Content-Length", "Content-Location",
-        "Content-MD5", "Content-Range", "Content-Type", "Expires", "Last-Modified",
-    };
-
     public static bool IsContentHeader(string name) => ContentHeaders.Contains(name);
 
     public static void Add(HttpRequestMessage request, string name, string value)

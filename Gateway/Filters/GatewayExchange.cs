@@ -1,45 +1,33 @@
 using Route = Infrastructure.Gateway.Routing.Route;
 using Infrastructure.Discovery.Client;
 using Infrastructure.Gateway.Routing;
+using Infrastructure.Proxy.Forwarding;
 using Microsoft.AspNetCore.Http;
 
 namespace Infrastructure.Gateway.Filters;
 
 /// <summary>One proxied request: the incoming context, its route, and the outgoing path/query the filters shape (Spring's <c>ServerWebExchange</c> attributes).</summary>
-internal sealed class GatewayExchange
+internal sealed class GatewayExchange : ProxyExchange
 {
     private Dictionary<string, string>? _uriVariables;
 
     public GatewayExchange(HttpContext context, Route route)
+        : base(context)
     {
-        Context = context;
         Route = route;
-        OriginalPath = context.Request.Path.Value ?? "/";
-        Path = OriginalPath;
-        Query = context.Request.QueryString.Value ?? "";
+        OriginalPath = Path;
     }
-
-    public HttpContext Context { get; }
 
     public Route Route { get; set; }
 
     /// <summary>The path as received (before StripPrefix, RewritePath...).</summary>
     public string OriginalPath { get; }
 
-    /// <summary>The path to send upstream.</summary>
-    public string Path { get; set; }
-
-    /// <summary>The query string to send upstream, with its leading '?', or empty.</summary>
-    public string Query { get; set; }
-
     /// <summary>The instance of the current attempt (lb:// routes).</summary>
     public ServiceInstance? Instance { get; set; }
 
     /// <summary>Instances that refused a connection for this request, not to be chosen again.</summary>
     public List<string>? FailedInstances { get; set; }
-
-    /// <summary>Whether the upstream started reading the request body (then it cannot be replayed).</summary>
-    public bool RequestBodyStarted { get; set; }
 
     /// <summary>Body capture for the access log, on routes with <c>log-bodies</c>.</summary>
     public AccessLog.BodyCapture? Bodies { get; set; }

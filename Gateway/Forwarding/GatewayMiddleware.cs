@@ -5,6 +5,7 @@ using Infrastructure.Gateway.Resilience;
 using Infrastructure.Gateway.Routing;
 using Infrastructure.Gateway.Security;
 using Infrastructure.Gateway.Telemetry;
+using Infrastructure.Proxy.Forwarding;
 using Infrastructure.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,7 @@ namespace Infrastructure.Gateway.Forwarding;
 /// </summary>
 internal sealed partial class GatewayMiddleware(
     RouteLocator routes,
-    HttpForwarder forwarder,
+    RouteForwarder forwarder,
     RouteScopeAuthorizer scopes,
     GatewayTelemetry telemetry,
     ILogger<GatewayMiddleware> logger)

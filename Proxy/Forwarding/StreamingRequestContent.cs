@@ -1,11 +1,9 @@
 using System.Buffers;
 using System.Net;
-using Infrastructure.Gateway.Filters;
-
-namespace Infrastructure.Gateway.Forwarding;
+namespace Infrastructure.Proxy.Forwarding;
 
 /// <summary>Streams the client's request body upstream as it arrives, and notes when reading began (after that a retry cannot replay it).</summary>
-internal sealed class StreamingRequestContent(GatewayExchange exchange) : HttpContent
+internal sealed class StreamingRequestContent(ProxyExchange exchange) : HttpContent
 {
     private const int BufferSize = 64 * 1024;
     private CancellationTokenSource? _timer;

@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.Primitives;
 
-namespace Infrastructure.Gateway.Forwarding;
+namespace Infrastructure.Proxy.Forwarding;
 
 /// <summary>Headers that belong to one connection and must not be forwarded (RFC 9110 §7.6.1), plus those the proxy sets itself.</summary>
 internal static class HopByHopHeaders

@@ -1,0 +1,70 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Infrastructure.Mesh.Sidecar.Hosting;
+
+/// <summary>The sidecar's settings, under <c>Sidecar</c>, set from its command line (<see cref="SidecarCommandLine"/>).</summary>
+public sealed class SidecarOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Sidecar";
+
+    /// <summary>The app's name in the registry and its identity (<c>--app-name</c>, required).</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]*$", ErrorMessage = "an app name is letters, digits, '.', '_' and '-'")]
+    public string AppName { get; set; } = "";
+
+    /// <summary>The port the app listens on, on loopback (<c>--app-port</c>, required).</summary>
+    [Range(1, 65535)]
+    public int AppPort { get; set; }
+
+    /// <summary>Where callers in the mesh reach the app (<c>--inbound-port</c>, default 15006).</summary>
+    [Range(1, 65535)]
+    public int InboundPort { get; set; } = 15006;
+
+    /// <summary>Where the app calls other services (<c>--outbound-port</c>, default 15001).</summary>
+    [Range(1, 65535)]
+    public int OutboundPort { get; set; } = 15001;
+
+    /// <summary>Plaintext loopback port of /ready, /stats/prometheus, /config_dump, /quitquitquit (<c>--admin-port</c>, default 15000).</summary>
+    [Range(1, 65535)]
+    public int AdminPort { get; set; } = 15000;
+
+    /// <summary>The control plane's address, h2c (<c>--control-plane</c>, default <c>http://127.0.0.1:15010</c>).</summary>
+    [Required]
+    [Url]
+    public string ControlPlane { get; set; } = "http://127.0.0.1:15010";
+
+    /// <summary>The app's health path (<c>--app-health-path</c>); without it, a TCP connect to the app port decides UP/DOWN.</summary>
+    public string? AppHealthPath { get; set; }
+
+    /// <summary>The one drain deadline on shutdown (<c>--drain-duration</c>, default 5 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan DrainDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the app's health is probed (default 5 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan HealthInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Certificate lifetime asked of the CA, in seconds (default 0: the CA's default, 24 h).</summary>
+    [Range(0, 31_536_000)]
+    public long CertificateValiditySeconds { get; set; }
+
+    /// <summary>The workload's labels besides <c>app</c> (<c>--metadata k=v</c>, repeatable), also registered as instance metadata.</summary>
+    public Dictionary<string, string> Metadata { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The workload's namespace (always <c>default</c>: the registry has no namespaces).</summary>
+    public const string Namespace = "default";
+
+    /// <summary>The SPIFFE trust domain.</summary>
+    public const string TrustDomain = "cluster.local";
+
+    /// <summary>The workload's labels: <c>app: AppName</c> plus every metadata pair.</summary>
+    public IReadOnlyDictionary<string, string> Labels()
+    {
+        var labels = new Dictionary<string, string>(Metadata, StringComparer.Ordinal) { ["app"] = AppName };
+        return labels;
+    }
+
+    /// <summary>The SPIFFE id of an app (its service account is its name).</summary>
+    public static string SpiffeId(string app) => $"spiffe://{TrustDomain}/ns/{Namespace}/sa/{app.ToLowerInvariant()}";
+}

@@ -1,0 +1,29 @@
+using Infrastructure.Mesh.Sidecar.Admin;
+using Infrastructure.Mesh.Sidecar.Hosting;
+using Infrastructure.ServiceDefaults;
+using Infrastructure.ServiceDefaults.Lifetime;
+using Microsoft.Extensions.Options;
+
+SidecarCommandLine line;
+try
+{
+    line = SidecarCommandLine.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    return StartupFailure.Report("Mesh.Sidecar", ex.Message);
+}
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. line.HostArguments] });
+builder.AddSidecar(line);
+builder.AddServiceDefaults();
+
+var app = builder.Build();
+app.MapSidecar();
+app.MapDefaultEndpoints();
+app.MapAdmin(app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value.AdminPort);
+var exit = app.RunServer();
+return exit != 0 ? exit : app.Services.GetRequiredService<SidecarLifecycle>().AppExitCode ?? 0;
+
+/// <summary>Entry point, visible to WebApplicationFactory.</summary>
+public partial class Program;
