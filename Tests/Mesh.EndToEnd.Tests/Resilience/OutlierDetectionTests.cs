@@ -34,7 +34,7 @@ public sealed class OutlierDetectionTests(BookinfoFixture bookinfo) : IAsyncLife
     {
         await bookinfo.ResetAsync();
         bookinfo.Mesh.Config.Write("destination-rules.yaml", DestinationRulesWith(Rule));
-        await bookinfo.Mesh.WaitSyncedAsync("baseEjectionTime: 3s");
+        await bookinfo.Mesh.WaitSyncedAsync("\"baseEjectionTime\": \"3s\"");
     }
 
     public async Task DisposeAsync()

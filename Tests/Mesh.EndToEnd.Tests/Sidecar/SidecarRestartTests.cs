@@ -37,7 +37,7 @@ public sealed class SidecarRestartTests(BookinfoFixture bookinfo) : IAsyncLifeti
             var sw = Stopwatch.StartNew();
             await sidecar.StartAsync();
             await bookinfo.Mesh.WaitSyncedAsync();
-            Assert.Contains(sidecar.App, await bookinfo.Mesh.SynczAsync(), StringComparison.Ordinal);
+            Assert.Equal(3, Syncz.SyncedOf(await bookinfo.Mesh.SynczAsync(), "ratings"));
             // It serves again: through it (outbound) and to it (inbound, registered again).
             var outbound = await sidecar.SendAsync("reviews", "/reviews/0");
             Assert.True(outbound.Ok, $"the restarted sidecar's outbound: {outbound}");

@@ -40,13 +40,16 @@ public sealed class BookinfoFixture : IAsyncLifetime
         Mesh = await MeshHost.StartAsync(zipkin: Zipkin.Endpoint);
         try
         {
-            ProductPage = await Mesh.AddAsync("productpage", "v1", ProductPageCommand());
+            // All at once: each sidecar holds its app until it is ready, so the order does not matter.
             var v1Port = FreePort.Next();
-            ReviewsV1 = await Mesh.AddAsync("reviews", "v1", ReviewsCommand(v1Port, "v1"), v1Port);
             var v2Port = FreePort.Next();
-            ReviewsV2 = await Mesh.AddAsync("reviews", "v2", ReviewsCommand(v2Port, "v2"), v2Port);
-            RatingsA = await Mesh.AddAsync("ratings", "v1", RatingsCommand());
-            RatingsB = await Mesh.AddAsync("ratings", "v1", RatingsCommand());
+            var productPage = Mesh.AddAsync("productpage", "v1", ProductPageCommand());
+            var reviewsV1 = Mesh.AddAsync("reviews", "v1", ReviewsCommand(v1Port, "v1"), v1Port);
+            var reviewsV2 = Mesh.AddAsync("reviews", "v2", ReviewsCommand(v2Port, "v2"), v2Port);
+            var ratingsA = Mesh.AddAsync("ratings", "v1", RatingsCommand());
+            var ratingsB = Mesh.AddAsync("ratings", "v1", RatingsCommand());
+            await Task.WhenAll(productPage, reviewsV1, reviewsV2, ratingsA, ratingsB);
+            (ProductPage, ReviewsV1, ReviewsV2, RatingsA, RatingsB) = (productPage.Result, reviewsV1.Result, reviewsV2.Result, ratingsA.Result, ratingsB.Result);
             await ResetAsync();
         }
         catch (Exception e)
@@ -67,7 +70,7 @@ public sealed class BookinfoFixture : IAsyncLifetime
         // A resource only this reset writes: once the control plane holds it and every sidecar ACKed, the samples' set is in force everywhere.
         var marker = "reset-" + Interlocked.Increment(ref _resets).ToString(System.Globalization.CultureInfo.InvariantCulture);
         Mesh.Config.Write("reset-marker.yaml", MeshConfig.Marker(marker));
-        await Mesh.WaitSyncedAsync(marker);
+        await Mesh.WaitSyncedAsync($"\"{marker}\"");
         await Eventually.UntilAsync(async () => (await ProductPage.SendAsync("reviews", "/reviews/0")).Field("version") == "v1",
             Bounds.Converge, () => "reviews v1 through productpage's sidecar\n" + Mesh.Logs());
         var seen = new HashSet<string>();

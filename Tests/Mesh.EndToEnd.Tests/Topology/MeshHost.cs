@@ -84,36 +84,41 @@ internal sealed class MeshHost : IAsyncDisposable
     public Task<string> ConfigzAsync() => Http.GetStringAsync(new Uri(ControlPlane.BaseUri, "debug/configz"));
 
     /// <summary>
-    /// Waits until the resources in force contain <paramref name="configzContains"/> (when given) and every running
-    /// sidecar has ACKed them (no STALE, no NOT SENT in <c>/debug/syncz</c>).
+    /// Waits until the resources in force (<c>/debug/configz</c>) contain <paramref name="configzContains"/> (when given)
+    /// and every running sidecar is connected with every resource type SYNCED in <c>/debug/syncz</c>.
     /// </summary>
     public async Task WaitSyncedAsync(string? configzContains = null)
     {
         var last = "";
+        if (configzContains is not null)
+        {
+            await Eventually.UntilAsync(async () => (await ConfigzAsync()).Contains(configzContains, StringComparison.Ordinal),
+                Bounds.Converge, () => $"{configzContains} in /debug/configz\n{Logs()}");
+            // The push follows the snapshot at once; give it a moment to go out before reading the ACKs.
+            await Task.Delay(300);
+        }
         await Eventually.UntilAsync(async () =>
         {
-            if (configzContains is not null && !(await ConfigzAsync()).Contains(configzContains, StringComparison.Ordinal)) { return false; }
             last = await SynczAsync();
-            var running = _workloads.Where(w => !w.HasExited).ToList();
-            return Syncz.AllSynced(last, running.Count);
-        }, Bounds.Converge, () => $"every sidecar SYNCED{(configzContains is null ? "" : " on a set holding " + configzContains)}; syncz: {last}\n{Logs()}");
+            return Syncz.AllSynced(last, _workloads.Count(w => !w.HasExited));
+        }, Bounds.Converge, () => $"every sidecar SYNCED; syncz: {last}\n{Logs()}");
     }
 
-    /// <summary>Waits until the control plane says why it rejected <paramref name="fileName"/> (its log or <c>/debug/syncz</c>) and returns that line.</summary>
+    /// <summary>
+    /// Waits until the control plane gives the reason it rejected <paramref name="fileName"/>: in its log (<c>Rejected: ...</c>)
+    /// and in <c>/debug/configz</c>'s <c>rejected</c> list; returns the log line and the listed reasons.
+    /// </summary>
     public async Task<string> WaitForRejectionAsync(string fileName)
     {
-        string? reason = null;
+        string? line = null;
+        IReadOnlyList<string> listed = [];
         await Eventually.UntilAsync(async () =>
         {
-            reason = ControlPlane.Output.Split('\n').LastOrDefault(l => l.Contains(fileName, StringComparison.Ordinal) && Syncz.SaysRejected(l));
-            if (reason is null)
-            {
-                var syncz = await SynczAsync();
-                if (syncz.Contains(fileName, StringComparison.Ordinal) && Syncz.SaysRejected(syncz)) { reason = syncz; }
-            }
-            return reason is not null;
-        }, Bounds.Converge, () => $"the control plane naming {fileName} as rejected\n{Logs()}");
-        return reason!;
+            line = ControlPlane.Output.Split('\n').LastOrDefault(l => l.Contains("Rejected", StringComparison.Ordinal) && l.Contains(fileName, StringComparison.Ordinal));
+            listed = Syncz.Rejections(await ConfigzAsync(), fileName);
+            return line is not null && listed.Count > 0;
+        }, Bounds.Converge, () => $"the control plane's log and /debug/configz naming {fileName} as rejected (log: {line}; configz: {string.Join("; ", listed)})\n{Logs()}");
+        return line + "\n" + string.Join("\n", listed);
     }
 
     /// <summary>Every sidecar's process environment: the registry, fast lab timings, and where spans go.</summary>
@@ -137,8 +142,8 @@ internal sealed class MeshHost : IAsyncDisposable
     public string Logs()
     {
         var sb = new System.Text.StringBuilder();
-        sb.Append("--- control plane\n").Append(Tail(ControlPlane.Output)).Append('\n');
-        foreach (var w in _workloads) { sb.Append(CultureInfo.InvariantCulture, $"--- {w.Name}\n").Append(Tail(w.Output)).Append('\n'); }
+        sb.Append(CultureInfo.InvariantCulture, $"--- control plane{(ControlPlane.HasExited ? " (EXITED)" : "")}\n").Append(Tail(ControlPlane.Output)).Append('\n');
+        foreach (var w in _workloads) { sb.Append(CultureInfo.InvariantCulture, $"--- {w.Name} :{w.AppPort}{(w.HasExited ? " (EXITED)" : "")}\n").Append(Tail(w.Output)).Append('\n'); }
         return sb.ToString();
     }
 
