@@ -58,18 +58,18 @@ internal static class LabCatalogue
             MorePages = [("debug/configz", "the Istio resources in force")],
             Arguments = (plan, _) => ["--Mesh:ConfigPath=" + plan.MeshConfigFolder, "--Mesh:Ca:RootPath=" + plan.MeshCaFolder],
         },
-        Bookinfo("ratings", "RATINGS", 9380, 15400, "v1", ["discovery", "mesh-cp"], "ratings/0", "a ratings instance, straight (no sidecar)",
+        Bookinfo("ratings", "RATINGS", 9380, 15400, "v1", ["discovery", "mesh-cp"], "ratings/0", "a ratings instance, straight to the .NET app",
             (root, _) => ["dotnet", RepositoryLayout.ProjectDll(root, Path.Combine("Samples", "Mesh", "Ratings"), LabRunner.Configuration)]) with
         {
             // Two instances, so outlier detection has one to eject while the other serves.
             DefaultScale = 2,
         },
-        Bookinfo("reviews-v1", "REVIEWS", 9180, 15200, "v1", ["discovery", "mesh-cp"], "reviews/0", "reviews v1 (Node.js, no stars), straight",
+        Bookinfo("reviews-v1", "REVIEWS", 9180, 15200, "v1", ["discovery", "mesh-cp"], "reviews/0", "reviews v1 straight, in Node.js: no stars",
             (root, i) => ["node", Path.Combine(root, "Samples", "Mesh", "reviews", "reviews.js"), Port(i), "v1"]),
-        Bookinfo("reviews-v2", "REVIEWS", 9280, 15300, "v2", ["discovery", "mesh-cp", "ratings"], "reviews/0", "reviews v2 (Node.js, calls ratings), straight",
+        Bookinfo("reviews-v2", "REVIEWS", 9280, 15300, "v2", ["discovery", "mesh-cp", "ratings"], "reviews/0", "reviews v2 straight, in Node.js: calls ratings through its sidecar",
             (root, i) => ["node", Path.Combine(root, "Samples", "Mesh", "reviews", "reviews.js"), Port(i), "v2"]),
         Bookinfo("productpage", "PRODUCTPAGE", 9080, 15100, "v1", ["discovery", "mesh-cp", "reviews-v1", "reviews-v2"], "productpage",
-            "Bookinfo's product page (Python): which reviews version answered", (root, _) => ["python3", Path.Combine(root, "Samples", "Mesh", "productpage", "productpage.py")]),
+            "Bookinfo's product page in Python: which reviews version answered", (root, _) => ["python3", Path.Combine(root, "Samples", "Mesh", "productpage", "productpage.py")]),
     ];
 
     private static Component Bookinfo(string name, string eurekaApp, int port, int sidecarBase, string version, string[] dependsOn,

@@ -241,7 +241,7 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
             Add(i.Label, i.BaseUri, i.Component.OpenPath, i.Component.Hint, i.Component.MorePages);
             if (i.Component.Workload is { } w)
             {
-                rows.Add(("", "", new Uri(w.AdminUri(i), "config_dump").ToString(), $"its sidecar: the config it holds (inbound {w.InboundPort(i)}, outbound {w.OutboundPort(i)})"));
+                rows.Add(("", "", new Uri(w.AdminUri(i), "config_dump").ToString(), $"its sidecar's config; inbound {w.InboundPort(i)}, outbound {w.OutboundPort(i)}"));
             }
         }
         var processes = plan.Instances.Count;
