@@ -3,6 +3,8 @@ using Infrastructure.Mesh.ControlPlane.Ca;
 using Infrastructure.Mesh.ControlPlane.Config;
 using Infrastructure.Mesh.ControlPlane.Debug;
 using Infrastructure.Mesh.ControlPlane.Push;
+using Infrastructure.Config.Client;
+using Infrastructure.ServiceDefaults.Logging;
 using Infrastructure.ServiceDefaults.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -23,7 +25,15 @@ internal static class MeshExtensions
         builder.Services.AddSingleton<ResourceStore>();
         builder.Services.AddSingleton<FolderSource>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FolderSource>());
+        if (!string.IsNullOrEmpty(builder.Configuration["Spring:Cloud:Config:Uri"]))
+        {
+            // Spring Cloud Config as a second source, loaded and reloaded by the repository's Config.Client.
+            builder.AddConfigServer(builder.CreateBootstrapLoggerFactory());
+            builder.Services.AddSingleton<ConfigServerSource>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigServerSource>());
+        }
         builder.Services.AddSingleton<ProxyRegistry>();
+        builder.Services.AddSingleton<PushMetrics>();
         builder.Services.AddSingleton<MeshCertificateAuthority>();
         builder.Services.AddHttpClient(AnalysisState.HttpClientName);
         builder.Services.AddSingleton<AnalysisState>();
@@ -40,6 +50,7 @@ internal static class MeshExtensions
         _ = app.Services.GetRequiredService<MeshCertificateAuthority>();
         // Subscribed before the first stream so that no change is missed.
         _ = app.Services.GetRequiredService<ProxyRegistry>();
+        _ = app.Services.GetRequiredService<PushMetrics>();
         app.MapGrpcService<MeshDiscoveryEndpoint>();
         app.MapGrpcService<CertificateEndpoint>();
         app.MapMeshDebug();

@@ -30,8 +30,12 @@ public sealed class MeshOptions
     /// <summary>The mesh CA (<c>Mesh:Ca</c>).</summary>
     public CaOptions Ca { get; set; } = new();
 
-    /// <summary>Spring Cloud Config as a second source of resources (<c>Mesh:ConfigServer</c>).</summary>
-    public ConfigServerSourceOptions ConfigServer { get; set; } = new();
+    /// <summary>
+    /// The Config.Server property holding resources as YAML text (several documents allowed), read when
+    /// <c>Spring:Cloud:Config:Uri</c> is set, from the environment <c>Spring:Cloud:Config:Name</c>/<c>:Profile</c>. Default <c>mesh.resources</c>.
+    /// </summary>
+    [Required]
+    public string ConfigServerProperty { get; set; } = "mesh.resources";
 }
 
 /// <summary>The <c>Mesh:Ca</c> section: istiod's CA settings.</summary>
@@ -57,27 +61,4 @@ public sealed class CaOptions
     /// <summary>Lifetime of the self-signed root created on first start (CITADEL_SELF_SIGNED_CA_CERT_TTL). Default 10 years.</summary>
     [Range(typeof(TimeSpan), "1.00:00:00", "36500.00:00:00")]
     public TimeSpan SelfSignedRootCertTtl { get; set; } = TimeSpan.FromDays(3650);
-}
-
-/// <summary>The <c>Mesh:ConfigServer</c> section: resources kept in Spring Cloud Config as a YAML-text property.</summary>
-public sealed class ConfigServerSourceOptions
-{
-    /// <summary>Config.Server's address, e.g. <c>http://127.0.0.1:8888</c>; unset (default) means the folder only.</summary>
-    public Uri? Uri { get; set; }
-
-    /// <summary>The application whose environment holds the resources. Default <c>mesh</c>.</summary>
-    [Required]
-    public string Application { get; set; } = "mesh";
-
-    /// <summary>The profile. Default <c>default</c>.</summary>
-    [Required]
-    public string Profile { get; set; } = "default";
-
-    /// <summary>The property holding the YAML text (several documents allowed). Default <c>mesh.resources</c>.</summary>
-    [Required]
-    public string Property { get; set; } = "mesh.resources";
-
-    /// <summary>How often the environment is read. Default 5 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.1", "01:00:00")]
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -1,3 +1,4 @@
+using Infrastructure.ServiceDefaults.Configuration;
 using System.Net.Sockets;
 using System.Text;
 using Infrastructure.Discovery.Server.Registry;

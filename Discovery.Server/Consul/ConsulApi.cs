@@ -1,3 +1,4 @@
+using Infrastructure.ServiceDefaults.Configuration;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;

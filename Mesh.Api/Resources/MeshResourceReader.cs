@@ -159,6 +159,12 @@ public static class MeshResourceReader
         YamlNode specNode = mapping.Children.TryGetValue(new YamlScalarNode("spec"), out var s) && s is not YamlScalarNode { Value: null or "" or "~" or "null" }
             ? s
             : new YamlMappingNode();
+        if (ExpandedSize(specNode, new Dictionary<YamlNode, long>(ReferenceEqualityComparer.Instance)) > MaxSpecNodes)
+        {
+            // YAML aliases can make a small file expand to billions of nodes ("billion laughs").
+            Fail("spec", $"spec is too large: more than {MaxSpecNodes} values once YAML aliases are expanded");
+            return;
+        }
         var json = SchemaJson.Convert(specNode, descriptor, "spec", local);
         if (json is not null && local.Count == 0)
         {
@@ -254,6 +260,37 @@ public static class MeshResourceReader
                     break; // creationTimestamp, uid, managedFields, ...: Kubernetes bookkeeping the mesh does not use
             }
         }
+    }
+
+    /// <summary>The most values a spec may hold, with aliases expanded.</summary>
+    public const int MaxSpecNodes = 100_000;
+
+    // The size of a node with aliases expanded, memoised per node, so that it costs one pass over the document as written.
+    private static long ExpandedSize(YamlNode node, Dictionary<YamlNode, long> sizes)
+    {
+        if (sizes.TryGetValue(node, out var known))
+        {
+            return known;
+        }
+        sizes[node] = long.MaxValue / 4; // a cycle counts as too large
+        long size = 1;
+        switch (node)
+        {
+            case YamlMappingNode mapping:
+                foreach (var (k, v) in mapping.Children)
+                {
+                    size = Math.Min(long.MaxValue / 4, size + ExpandedSize(k, sizes) + ExpandedSize(v, sizes));
+                }
+                break;
+            case YamlSequenceNode sequence:
+                foreach (var item in sequence.Children)
+                {
+                    size = Math.Min(long.MaxValue / 4, size + ExpandedSize(item, sizes));
+                }
+                break;
+        }
+        sizes[node] = size;
+        return size;
     }
 
     private static ResourceReadResult FileFailure(string source, string message) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using Infrastructure.ServiceDefaults.Configuration;
 
 namespace Infrastructure.Mesh.Api.Resources;
 

@@ -86,9 +86,7 @@ internal static class AnalyzeCommand
         {
             return store.Current;
         }
-        var reads = Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
-            .Where(p => MeshResourceReader.IsResourceFile(p) && !Path.GetFileName(p).StartsWith('.'))
-            .ToDictionary(p => Path.GetRelativePath(folder, p).Replace('\\', '/'), p => MeshResourceReader.ReadFile(p, Path.GetRelativePath(folder, p).Replace('\\', '/')), StringComparer.Ordinal);
+        var reads = ResourceFiles.Under(folder).ToDictionary(f => f.Source, f => MeshResourceReader.ReadFile(f.Path, f.Source), StringComparer.Ordinal);
         store.Apply(reads, []);
         return store.Current;
     }

@@ -1,10 +1,11 @@
 using Grpc.Core;
 using Infrastructure.Mesh.Api;
+using Infrastructure.Mesh.ControlPlane.Push;
 
 namespace Infrastructure.Mesh.ControlPlane.Ca;
 
 /// <summary><c>IstioCertificateService.CreateCertificate</c>: a PEM CSR in, [leaf, root] out; a bad CSR is INVALID_ARGUMENT with the reason.</summary>
-internal sealed partial class CertificateEndpoint(MeshCertificateAuthority ca, ILogger<CertificateEndpoint> logger) : IstioCertificateService.IstioCertificateServiceBase
+internal sealed partial class CertificateEndpoint(MeshCertificateAuthority ca, PushMetrics metrics, ILogger<CertificateEndpoint> logger) : IstioCertificateService.IstioCertificateServiceBase
 {
     public override Task<IstioCertificateResponse> CreateCertificate(IstioCertificateRequest request, ServerCallContext context)
     {
@@ -14,11 +15,13 @@ internal sealed partial class CertificateEndpoint(MeshCertificateAuthority ca, I
             var chain = ca.Sign(request.Csr, requested);
             var response = new IstioCertificateResponse();
             response.CertChain.AddRange(chain);
+            metrics.CertificateRequest(issued: true);
             LogIssued(context.Peer);
             return Task.FromResult(response);
         }
         catch (CertificateRequestException ex)
         {
+            metrics.CertificateRequest(issued: false);
             LogRefused(context.Peer, ex.Message);
             throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
         }

@@ -145,14 +145,8 @@ internal sealed partial class FolderSource(
             }
             else
             {
-                foreach (var path in Directory.EnumerateFiles(Folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }))
+                foreach (var (path, source) in ResourceFiles.Under(Folder))
                 {
-                    // Editors' swap and backup files (.reviews.yaml.swp, reviews.yaml~) are not resources.
-                    if (!MeshResourceReader.IsResourceFile(path) || Path.GetFileName(path).StartsWith('.'))
-                    {
-                        continue;
-                    }
-                    var source = Path.GetRelativePath(Folder, path).Replace('\\', '/');
                     present.Add(source);
                     string hash;
                     try

@@ -26,6 +26,12 @@ internal static class CleartextHttp2
     /// <summary>Makes every endpoint Http1AndHttp2 with the preface sniffer in front.</summary>
     public static WebApplicationBuilder UseCleartextHttp2(this WebApplicationBuilder builder)
     {
+        // Kestrel warns at start that HTTP/2 is off on this endpoint, which the sniffer makes untrue. A default at the
+        // lowest precedence (wherever the content root is), so that an operator's own Serilog overrides still win.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = [KeyValuePair.Create("Serilog:MinimumLevel:Override:Microsoft.AspNetCore.Server.Kestrel", (string?)"Error")],
+        });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // The :scheme of a sniffed HTTP/2 request is "http" while Kestrel believes the connection is TLS.

@@ -17,7 +17,9 @@ namespace Infrastructure.Mesh.ControlPlane.Push;
 internal sealed partial class MeshDiscoveryEndpoint(
     ResourceStore store,
     ProxyRegistry proxies,
+    PushMetrics metrics,
     IOptions<MeshOptions> options,
+    IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<MeshDiscoveryEndpoint> logger) : MeshDiscoveryService.MeshDiscoveryServiceBase
 {
@@ -27,12 +29,13 @@ internal sealed partial class MeshDiscoveryEndpoint(
     public override async Task StreamResources(IAsyncStreamReader<DiscoveryRequest> requestStream, IServerStreamWriter<DiscoveryResponse> responseStream, ServerCallContext context)
     {
         var connection = new ProxyConnection(Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant(), time.GetUtcNow(), context.Peer);
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        // Streams end when the server stops (graceful shutdown): each proxy reconnects, to this replica when it is back or to another.
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var writer = WriteLoopAsync(connection, responseStream, done.Token);
         proxies.Add(connection);
         try
         {
-            await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+            await foreach (var request in requestStream.ReadAllAsync(done.Token).ConfigureAwait(false))
             {
                 Receive(connection, request);
                 if (writer.IsCompleted)
@@ -41,7 +44,7 @@ internal sealed partial class MeshDiscoveryEndpoint(
                 }
             }
         }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (done.IsCancellationRequested)
         {
         }
         catch (IOException)
@@ -100,6 +103,7 @@ internal sealed partial class MeshDiscoveryEndpoint(
                 state.NackError = error.Message.Length > 0 ? error.Message : $"NACK with code {error.Code}";
                 state.NackedVersion = state.SentVersion;
                 state.AckedVersion = request.VersionInfo.Length > 0 ? request.VersionInfo : state.AckedVersion;
+                metrics.Rejected(request.TypeUrl);
                 LogNack(connection.Node.Id, request.TypeUrl, state.SentVersion ?? "", state.NackError);
                 return;
             }
@@ -149,6 +153,7 @@ internal sealed partial class MeshDiscoveryEndpoint(
                     state.SentCount++;
                 }
                 await stream.WriteAsync(response, cancellationToken).ConfigureAwait(false);
+                metrics.Pushed(typeUrl);
                 LogPushed(connection.Node.Id, typeUrl, response.VersionInfo, response.Resources.Count);
             }
         }

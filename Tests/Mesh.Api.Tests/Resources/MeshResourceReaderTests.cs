@@ -146,6 +146,20 @@ public sealed class MeshResourceReaderTests
     }
 
     [Fact]
+    public void Read_AliasBomb_RejectedQuickly()
+    {
+        var text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bomb}\nspec:\n  hosts: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+        for (var i = 1; i < 9; i++)
+        {
+            text += $"  h{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]\n";
+        }
+        var result = MeshResourceReader.Read(text, "bomb.yaml");
+
+        Assert.Empty(result.Resources);
+        Assert.Contains("too large", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_NotYaml_FileError()
     {
         var result = MeshResourceReader.Read("spec: [unclosed", "broken.yaml");

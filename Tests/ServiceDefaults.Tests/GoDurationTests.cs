@@ -1,6 +1,6 @@
-using Infrastructure.Mesh.Api.Resources;
+using Infrastructure.ServiceDefaults.Configuration;
 
-namespace Infrastructure.Mesh.Api.Tests.Resources;
+namespace Infrastructure.ServiceDefaults.Tests;
 
 public sealed class GoDurationTests
 {
@@ -35,9 +35,19 @@ public sealed class GoDurationTests
     }
 
     [Fact]
-    public void Format_SecondsAndMilliseconds_Shortest()
+    public void TryParse_DecimalFractions_Exact()
+    {
+        Assert.True(GoDuration.TryParse("0.3s", out var value));
+        Assert.Equal(TimeSpan.FromMilliseconds(300), value);
+    }
+
+    [Fact]
+    public void Format_AsGoPrints()
     {
         Assert.Equal("2s", GoDuration.Format(TimeSpan.FromSeconds(2)));
-        Assert.Equal("1500ms", GoDuration.Format(TimeSpan.FromMilliseconds(1500)));
+        Assert.Equal("1.5s", GoDuration.Format(TimeSpan.FromMilliseconds(1500)));
+        Assert.Equal("300ms", GoDuration.Format(TimeSpan.FromMilliseconds(300)));
+        Assert.Equal("1m30s", GoDuration.Format(TimeSpan.FromSeconds(90)));
+        Assert.Equal("0s", GoDuration.Format(TimeSpan.Zero));
     }
 }
