@@ -75,6 +75,8 @@ public static class GatewayExtensions
         services.AddSingleton<Proxy.Forwarding.HttpForwarder>();
         services.AddSingleton<GatewayTransformer>();
         services.AddSingleton<RouteForwarder>();
+        // The Gateway's destinations are judged by Ribbon's blackout (Gateway:LoadBalancer), not by Envoy's outlier detection.
+        services.AddSingleton(sp => new Proxy.Selection.DestinationSelector(sp.GetRequiredService<LoadBalancerStats>()));
         services.AddSingleton<RoutePipelineFactory>();
         services.AddSingleton<GatewayFilterFactory>();
         services.AddSingleton<RouteFactory>();

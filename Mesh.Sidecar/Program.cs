@@ -22,8 +22,10 @@ var app = builder.Build();
 app.MapSidecar();
 app.MapDefaultEndpoints();
 app.MapAdmin(app.Services.GetRequiredService<IOptions<SidecarOptions>>().Value.AdminPort);
+// Taken before Run: the host's services are disposed when it returns.
+var lifecycle = app.Services.GetRequiredService<SidecarLifecycle>();
 var exit = app.RunServer();
-return exit != 0 ? exit : app.Services.GetRequiredService<SidecarLifecycle>().AppExitCode ?? 0;
+return exit != 0 ? exit : lifecycle.AppExitCode ?? 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory.</summary>
 public partial class Program;

@@ -30,7 +30,18 @@ public sealed class ServiceLoadBalancer
     /// </summary>
     public ServiceInstance? Choose(string serviceId, string? ruleName = null, IReadOnlyCollection<string>? excludedInstanceIds = null)
     {
-        var instances = _provider.GetInstances(serviceId);
+        var instances = Candidates(_provider.GetInstances(serviceId), excludedInstanceIds, Stats, _options.FilterCircuitTripped);
+        return instances.Count == 0 ? null : GetRule(serviceId, ruleName).Choose(instances, Stats);
+    }
+
+    /// <summary>
+    /// What a rule may choose from (also the proxy's destination selector): <paramref name="instances"/> minus
+    /// <paramref name="excludedInstanceIds"/> (already tried), then, when <paramref name="filterTripped"/> (<see cref="LoadBalancerOptions.FilterCircuitTripped"/>),
+    /// minus the tripped ones while one that is not remains; empty only when nothing is left untried.
+    /// </summary>
+    internal static IReadOnlyList<ServiceInstance> Candidates(
+        IReadOnlyList<ServiceInstance> instances, IReadOnlyCollection<string>? excludedInstanceIds, LoadBalancerStats stats, bool filterTripped)
+    {
         if (excludedInstanceIds is { Count: > 0 })
         {
             var remaining = new List<ServiceInstance>(instances.Count);
@@ -45,23 +56,19 @@ public sealed class ServiceLoadBalancer
         }
         if (instances.Count == 0)
         {
-            return null;
+            return instances;
         }
-        if (_options.FilterCircuitTripped)
-        {
-            instances = WithoutTripped(instances);
-        }
-        return GetRule(serviceId, ruleName).Choose(instances, Stats);
+        return filterTripped ? WithoutTripped(instances, stats) : instances;
     }
 
     // Outlier ejection for every rule: tripped instances are left out while another one remains; when all are tripped
     // they all stay in (Envoy's panic mode), since refusing every request would be worse than trying a sick instance.
-    private IReadOnlyList<ServiceInstance> WithoutTripped(IReadOnlyList<ServiceInstance> instances)
+    private static IReadOnlyList<ServiceInstance> WithoutTripped(IReadOnlyList<ServiceInstance> instances, LoadBalancerStats stats)
     {
         List<ServiceInstance>? healthy = null;
         for (var k = 0; k < instances.Count; k++)
         {
-            if (Stats.Get(instances[k]).IsCircuitBreakerTripped())
+            if (stats.Get(instances[k]).IsCircuitBreakerTripped())
             {
                 if (healthy is null)
                 {

@@ -1,11 +1,11 @@
 using Route = Infrastructure.Gateway.Routing.Route;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Infrastructure.Discovery.Client;
 using Infrastructure.Discovery.Client.LoadBalancing;
 using Infrastructure.Gateway.Filters;
 using Infrastructure.Gateway.Resilience;
 using Infrastructure.Proxy.Forwarding;
+using Infrastructure.Proxy.Selection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
@@ -23,7 +23,9 @@ internal sealed partial class RouteForwarder(
     HttpForwarder forwarder,
     ProxyHttpClient client,
     GatewayTransformer transformer,
+    IServiceInstanceProvider instances,
     ServiceLoadBalancer loadBalancer,
+    DestinationSelector selector,
     RoutePipelineFactory pipelines,
     ILogger<RouteForwarder> logger)
 {
@@ -40,17 +42,15 @@ internal sealed partial class RouteForwarder(
     {
         var route = exchange.Route;
         var canTryNext = route.RetryNonIdempotent || HttpMethods.IsGet(exchange.Context.Request.Method) || IsIdempotent(exchange.Context.Request.Method);
-        var attemptsLeft = 1 + (canTryNext ? route.MaxAutoRetriesNextServer : 0);
+        // The hosts a Retry filter's earlier attempts tried stay tried: each attempt starts on another one.
+        var retry = new NextHostRetry(1 + (canTryNext ? route.MaxAutoRetriesNextServer : 0), exchange.FailedInstances);
+        var policy = loadBalancer.GetRule(serviceId, route.LoadBalancerRule);
         while (true)
         {
-            var instance = loadBalancer.Choose(serviceId, route.LoadBalancerRule, exchange.FailedInstances)
-                // Every instance failed once for this request already (a Retry filter attempt): give all of them another chance.
-                ?? (exchange.FailedInstances is { Count: > 0 } ? loadBalancer.Choose(serviceId, route.LoadBalancerRule) : null)
+            var instance = selector.ChooseNext(instances.GetInstances(serviceId), policy, retry.Tried)
                 ?? throw new NoInstanceAvailableException(serviceId);
             exchange.Instance = instance;
-            var stats = loadBalancer.Stats.Get(instance);
-            stats.IncrementActiveRequests();
-            var started = Stopwatch.GetTimestamp();
+            using var attempt = selector.Start(instance);
             try
             {
                 var response = route.InstanceBreaker is { } breaker
@@ -59,14 +59,15 @@ internal sealed partial class RouteForwarder(
                         (Forwarder: this, Exchange: exchange, Base: BaseAddress(instance)),
                         cancellationToken).ConfigureAwait(false)
                     : await SendToAsync(exchange, BaseAddress(instance), cancellationToken).ConfigureAwait(false);
-                stats.RecordResponse(Stopwatch.GetElapsedTime(started), (int)response.StatusCode >= 500);
+                attempt.Responded((int)response.StatusCode);
                 return response;
             }
             catch (BrokenCircuitException) when (!exchange.RequestBodyStarted)
             {
                 // This instance's circuit is open: nothing was sent, so any other instance may take the request.
-                (exchange.FailedInstances ??= []).Add(instance.InstanceId);
-                if (loadBalancer.Choose(serviceId, route.LoadBalancerRule, exchange.FailedInstances) is null)
+                retry.Skipped(instance);
+                exchange.FailedInstances = retry.Tried;
+                if (selector.Choose(instances.GetInstances(serviceId), policy, retry.Tried) is null)
                 {
                     throw;
                 }
@@ -75,10 +76,8 @@ internal sealed partial class RouteForwarder(
             {
                 // Refused, reset or closed before a response, or an answer that is not HTTP: the instance failed this
                 // request. Only an idempotent one may go on to the next instance (the request may have been processed).
-                stats.RecordConnectionFailure();
-                (exchange.FailedInstances ??= []).Add(instance.InstanceId);
-                if (--attemptsLeft <= 0 || exchange.RequestBodyStarted
-                    || loadBalancer.Choose(serviceId, route.LoadBalancerRule, exchange.FailedInstances) is null)
+                attempt.FailedBeforeResponse();
+                if (!NextHost(exchange, retry, instance, policy, serviceId))
                 {
                     throw;
                 }
@@ -88,40 +87,46 @@ internal sealed partial class RouteForwarder(
             {
                 // A hung instance (accepts, never answers) costs this request one timeout, then the next instance;
                 // the streak trips it so the load balancer stops choosing it long before the registry evicts it.
-                stats.RecordTimeout();
-                (exchange.FailedInstances ??= []).Add(instance.InstanceId);
-                if (--attemptsLeft <= 0 || exchange.RequestBodyStarted
-                    || loadBalancer.Choose(serviceId, route.LoadBalancerRule, exchange.FailedInstances) is null)
+                attempt.TimedOut();
+                if (!NextHost(exchange, retry, instance, policy, serviceId))
                 {
                     throw;
                 }
                 LogNextServer(route.Id, instance.InstanceId, ex.Message);
             }
-            finally
-            {
-                stats.DecrementActiveRequests();
-            }
         }
+    }
+
+    /// <summary>Notes the failed instance; whether the request goes on to another one (attempts left, body not started, another instance there).</summary>
+    private bool NextHost(GatewayExchange exchange, NextHostRetry retry, ServiceInstance failed, ILoadBalancerRule policy, string serviceId)
+    {
+        var again = retry.Failed(failed, replayable: !exchange.RequestBodyStarted);
+        exchange.FailedInstances = retry.Tried;
+        return again && selector.Choose(instances.GetInstances(serviceId), policy, retry.Tried) is not null;
     }
 
     private Task<HttpResponseMessage> SendToAsync(GatewayExchange exchange, string baseAddress, CancellationToken cancellationToken) =>
         forwarder.SendRequestAsync(exchange, baseAddress, client.Invoker, Config(exchange.Route), transformer, cancellationToken);
 
     /// <summary>Status, headers (minus hop-by-hop), the route's response filters, then the body, streamed; trailers when the client can take them.</summary>
-    public async Task CopyResponseAsync(GatewayExchange exchange, HttpResponseMessage upstream, CancellationToken cancellationToken)
+    public Task CopyResponseAsync(GatewayExchange exchange, HttpResponseMessage upstream, CancellationToken cancellationToken)
+    {
+        var copy = forwarder.CopyResponseAsync(exchange, upstream, Config(exchange.Route), transformer, cancellationToken);
+        // Set for lb:// routes only: a static URI has no load-balancer stats (and its hot path no extra state machine).
+        return exchange.Instance is { } instance ? ReportBodyFailureAsync(copy, instance) : copy;
+    }
+
+    private async Task ReportBodyFailureAsync(Task copy, ServiceInstance instance)
     {
         try
         {
-            await forwarder.CopyResponseAsync(exchange, upstream, Config(exchange.Route), transformer, cancellationToken).ConfigureAwait(false);
+            await copy.ConfigureAwait(false);
         }
         catch (UpstreamResponseBodyException)
         {
-            // Set for lb:// routes only: a static URI has no load-balancer stats. The headers had reset the instance's
-            // failure streak; a body that breaks off or stalls carries it on, so an instance that keeps doing it trips.
-            if (exchange.Instance is { } instance)
-            {
-                loadBalancer.Stats.Get(instance).RecordResponseBroken();
-            }
+            // The headers had reset the instance's failure streak; a body that breaks off or stalls carries it on, so
+            // an instance that keeps doing it trips.
+            selector.ReportBodyFailure(instance);
             throw;
         }
     }

@@ -1,3 +1,4 @@
+using Infrastructure.Mesh.Api.Resources;
 using System.Text.Json;
 using Google.Protobuf;
 using Infrastructure.Discovery.Client;
@@ -57,7 +58,7 @@ internal static class AdminEndpoints
         json.WriteEndObject();
 
         json.WriteStartArray("configs");
-        foreach (var type in TypeUrls.All)
+        foreach (var type in ResourceTypes.All)
         {
             var state = config.Types[type];
             json.WriteStartObject();

@@ -57,7 +57,14 @@ internal sealed partial class WorkloadCertificates(
                 retry = TimeSpan.FromMilliseconds(250);
                 var life = issued.NotAfter - issued.NotBefore;
                 var renewAt = issued.NotBefore + (life / 2 * (1 + ((Random.Shared.NextDouble() * 0.02) - 0.01)));
-                wait = renewAt - time.GetUtcNow();
+                var now = time.GetUtcNow();
+                wait = renewAt - now;
+                if (wait <= TimeSpan.Zero)
+                {
+                    // A CA that backdates more than half the life: half of what is left, never a renewal loop.
+                    wait = (issued.NotAfter - now) / 2;
+                    renewAt = now + wait;
+                }
                 LogIssued(logger, identity.SpiffeId, issued.Serial, issued.NotAfter, renewAt);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -75,7 +75,7 @@ internal static class SidecarHostingExtensions
         services.AddSingleton<AppRegistration>();
         services.AddSingleton<MeshTelemetry>();
         services.AddSingleton<UpstreamClients>();
-        services.AddSingleton<InstancePicker>();
+        services.AddSingleton<DestinationPools>();
         services.AddSingleton<MeshForwarder>();
         services.AddSingleton<InboundHandler>();
         services.AddSingleton<OutboundHandler>();

@@ -7,6 +7,7 @@ using Infrastructure.Mesh.Sidecar.Outbound;
 using Infrastructure.Mesh.Sidecar.Telemetry;
 using Infrastructure.Mesh.Sidecar.Xds;
 using Microsoft.Extensions.Options;
+using MtlsMode = Infrastructure.Mesh.Api.PeerAuthentication.Types.MutualTLS.Types.Mode;
 
 namespace Infrastructure.Mesh.Sidecar.Inbound;
 
@@ -26,6 +27,7 @@ internal sealed partial class InboundHandler(
 {
     private readonly string _appPrefix = $"http://127.0.0.1:{options.Value.AppPort.ToString(CultureInfo.InvariantCulture)}";
     private readonly IReadOnlyDictionary<string, string> _labels = options.Value.Labels();
+    private volatile ModeOfConfig? _mode;
     private readonly string _service = $"{identity.App}.{SidecarOptions.Namespace}.svc.{SidecarOptions.TrustDomain}";
 
     public async Task HandleAsync(HttpContext context)
@@ -36,6 +38,13 @@ internal sealed partial class InboundHandler(
         try
         {
             var mtls = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items.TryGetValue(InboundListener.MutualTlsItem, out var v) == true && v is true;
+            var mode = Mode();
+            if ((!mtls && mode == MtlsMode.Strict) || (mtls && mode == MtlsMode.Disable))
+            {
+                // A connection accepted under the previous mode: it goes when the mode changes, as Envoy drains it.
+                context.Abort();
+                return;
+            }
             principal = mtls ? SpiffeIds.Principal(SpiffeIds.Of(context.Connection.ClientCertificate)) : null;
             var request = context.Request;
             var decision = AuthorizationEvaluator.Evaluate(config.Current, _labels, new AuthorizationRequest(
@@ -89,6 +98,21 @@ internal sealed partial class InboundHandler(
                 context.Response.StatusCode), Stopwatch.GetElapsedTime(started));
         }
     }
+
+    /// <summary>The mode in force, computed once per config.</summary>
+    private MtlsMode Mode()
+    {
+        var current = config.Current;
+        if (_mode is { } cached && ReferenceEquals(cached.Config, current))
+        {
+            return cached.Mode;
+        }
+        var mode = PeerAuthenticationMode.For(current, _labels, options.Value.AppPort);
+        _mode = new ModeOfConfig(current, mode);
+        return mode;
+    }
+
+    private sealed record ModeOfConfig(MeshConfig Config, MtlsMode Mode);
 
     [LoggerMessage(EventId = 50, Level = LogLevel.Information, Message = "RBAC: denied {Method} {Path} from {Principal} ({Policy})")]
     private static partial void LogDenied(ILogger logger, string method, string path, string principal, string policy);

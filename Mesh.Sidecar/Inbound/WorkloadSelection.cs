@@ -1,4 +1,5 @@
 using Infrastructure.Mesh.Api;
+using Infrastructure.Mesh.Api.Resources;
 using Infrastructure.Mesh.Sidecar.Hosting;
 
 namespace Infrastructure.Mesh.Sidecar.Inbound;
@@ -7,10 +8,9 @@ namespace Infrastructure.Mesh.Sidecar.Inbound;
 internal static class WorkloadSelection
 {
     /// <summary>Istio's root namespace: a policy there without a selector is mesh-wide.</summary>
-    public const string RootNamespace = "istio-system";
+    public const string RootNamespace = ResourceTypes.RootNamespace;
 
-    public static string NamespaceOf(MeshResource r) =>
-        string.IsNullOrEmpty(r.Metadata?.Namespace) ? SidecarOptions.Namespace : r.Metadata.Namespace;
+    public static string NamespaceOf(MeshResource r) => ResourceTypes.NamespaceOf(r);
 
     /// <summary>Whether every label of the selector is on the workload (an empty selector selects all).</summary>
     public static bool Selects(WorkloadSelector? selector, IReadOnlyDictionary<string, string> labels) =>

@@ -1,3 +1,4 @@
+using Infrastructure.Mesh.Api.Resources;
 using System.Diagnostics;
 using System.Globalization;
 using Infrastructure.Discovery.Client;
@@ -6,6 +7,8 @@ using Infrastructure.Mesh.Sidecar.Forwarding;
 using Infrastructure.Mesh.Sidecar.Hosting;
 using Infrastructure.Mesh.Sidecar.Telemetry;
 using Infrastructure.Mesh.Sidecar.Xds;
+using Infrastructure.Proxy.Selection;
+using Infrastructure.ServiceDefaults.Configuration;
 using Infrastructure.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Context.Propagation;
@@ -25,7 +28,7 @@ internal sealed partial class OutboundHandler(
     IServiceInstanceProvider registry,
     MeshForwarder forwarder,
     UpstreamClients clients,
-    InstancePicker picker,
+    DestinationPools pools,
     MeshTelemetry telemetry,
     WorkloadIdentity identity,
     InFlight inFlight,
@@ -138,33 +141,34 @@ internal sealed partial class OutboundHandler(
         var pool = policy?.ConnectionPool;
         var invoker = clients.For(service, mtls,
             pool?.Tcp?.MaxConnections is > 0 and var max ? max : int.MaxValue,
-            GoDuration.OrNull(pool?.Tcp?.ConnectTimeout) ?? TimeSpan.FromSeconds(10));
-        var key = $"{service}|{subset}";
+            Duration(pool?.Tcp?.ConnectTimeout) ?? TimeSpan.FromSeconds(10));
+        var destination = pools.For($"{service}|{subset}", lb, policy?.OutlierDetection);
+        destination.Selector.Outliers?.SetHosts(instances.Select(i => i.InstanceId));
         try
         {
-            if (picker.Enter(key) > Limit(pool))
+            if (destination.Enter() > Limit(pool))
             {
                 context.Response.Headers["x-envoy-overloaded"] = "true";
                 await AnswerAsync(context, StatusCodes.Status503ServiceUnavailable, "upstream connect error or disconnect/reset before headers. reset reason: overflow").ConfigureAwait(false);
                 return;
             }
-            await AttemptsAsync(context, host, service, instances, invoker, mtls, lb, rule, key, span).ConfigureAwait(false);
+            await AttemptsAsync(context, host, service, instances, invoker, mtls, rule, destination, span).ConfigureAwait(false);
         }
         finally
         {
-            picker.Leave(key);
+            destination.Leave();
         }
     }
 
     private async Task AttemptsAsync(HttpContext context, string host, string service, List<ServiceInstance> instances, HttpMessageInvoker invoker,
-        bool mtls, SimpleLB lb, HTTPRoute? rule, string key, Activity? span)
+        bool mtls, HTTPRoute? rule, DestinationPool destination, Activity? span)
     {
         var retries = rule?.Retries;
         var attempts = retries is null ? DefaultAttempts : retries.Attempts;
         var retryOn = new HashSet<string>((retries is null || string.IsNullOrEmpty(retries.RetryOn) ? DefaultRetryOn : retries.RetryOn)
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
-        var perTry = GoDuration.OrNull(retries?.PerTryTimeout);
-        var routeTimeout = GoDuration.OrNull(rule?.Timeout) is { } t && t > TimeSpan.Zero ? t : (TimeSpan?)null;
+        var perTry = Duration(retries?.PerTryTimeout);
+        var routeTimeout = Duration(rule?.Timeout) is { } t && t > TimeSpan.Zero ? t : (TimeSpan?)null;
         using var overall = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         if (routeTimeout is { } rt)
         {
@@ -174,23 +178,24 @@ internal sealed partial class OutboundHandler(
         {
             context.Request.EnableBuffering();
         }
-        var tried = new HashSet<string>(StringComparer.Ordinal);
+        var retry = new NextHostRetry(maxAttempts: 1 + attempts);
         var outcome = new AttemptResult(AttemptOutcome.Reset, 0);
-        for (var attempt = 0; attempt <= attempts; attempt++)
+        for (var attempt = 0; ; attempt++)
         {
-            var instance = picker.Pick(key, instances, tried, lb)!;
-            tried.Add(instance.InstanceId);
-            var left = attempts - attempt;
+            if (destination.Selector.ChooseNext(instances, destination.Policy, retry.Tried) is not { } instance)
+            {
+                // Every host ejected by outlier detection.
+                await AnswerAsync(context, StatusCodes.Status503ServiceUnavailable, "no healthy upstream").ConfigureAwait(false);
+                return;
+            }
+            var left = retry.AttemptsLeft - 1;
             if (context.Request.Body.CanSeek)
             {
                 context.Request.Body.Position = 0;
             }
             var prefix = $"{(mtls ? "https" : "http")}://{instance.Host}:{instance.Port.ToString(CultureInfo.InvariantCulture)}";
             span?.SetTag("peer.address", $"{instance.Host}:{instance.Port}");
-            var stats = picker.Stats.Get(instance);
-            stats.IncrementActiveRequests();
-            var attemptStarted = Stopwatch.GetTimestamp();
-            try
+            using (var tracked = destination.Selector.Start(instance))
             {
                 outcome = await forwarder.SendAsync(context, prefix, invoker, new AttemptOptions(
                     host,
@@ -198,11 +203,22 @@ internal sealed partial class OutboundHandler(
                     WithholdStatus: left > 0 ? status => RetriableStatus(status, retryOn) : null,
                     Headers: r => MeshForwarder.WriteTraceHeaders(r, span),
                     Http2: mtls), overall.Token).ConfigureAwait(false);
-            }
-            finally
-            {
-                stats.DecrementActiveRequests();
-                stats.RecordResponse(Stopwatch.GetElapsedTime(attemptStarted), failed: outcome.Outcome != AttemptOutcome.Responded || outcome.StatusCode >= 500);
+                switch (outcome.Outcome)
+                {
+                    case AttemptOutcome.Responded or AttemptOutcome.RetriableStatus:
+                        tracked.Responded(outcome.StatusCode);
+                        break;
+                    case AttemptOutcome.ConnectFailure or AttemptOutcome.Reset:
+                        tracked.FailedBeforeResponse();
+                        break;
+                    case AttemptOutcome.Timeout:
+                        tracked.TimedOut();
+                        break;
+                    case AttemptOutcome.Broken:
+                        tracked.Responded(outcome.StatusCode);
+                        destination.Selector.ReportBodyFailure(instance);
+                        break;
+                }
             }
             var retriable = outcome.Outcome switch
             {
@@ -212,7 +228,8 @@ internal sealed partial class OutboundHandler(
                 AttemptOutcome.Timeout => !overall.IsCancellationRequested && retryOn.Overlaps(["5xx", "gateway-error", "reset"]),
                 _ => false,
             };
-            if (!retriable || left == 0 || overall.IsCancellationRequested)
+            // The body is buffered when retries are possible, so an attempt can always be replayed.
+            if (!retriable || !retry.Failed(instance, replayable: true) || overall.IsCancellationRequested)
             {
                 break;
             }
@@ -268,7 +285,7 @@ internal sealed partial class OutboundHandler(
 
     private async Task<bool> InjectFaultAsync(HttpContext context, HTTPFaultInjection fault)
     {
-        if (fault.Delay is { } delay && delay.Percentage is { } dp && Chance(dp.Value) && GoDuration.OrNull(delay.FixedDelay) is { } d)
+        if (fault.Delay is { } delay && delay.Percentage is { } dp && Chance(dp.Value) && Duration(delay.FixedDelay) is { } d)
         {
             await Task.Delay(d, time, context.RequestAborted).ConfigureAwait(false);
         }
@@ -365,6 +382,8 @@ internal sealed partial class OutboundHandler(
                 "upstream connect error or disconnect/reset before headers. reset reason: connection failure").ConfigureAwait(false);
         }
     }
+
+    private static TimeSpan? Duration(string? text) => GoDuration.TryParse(text, out var value, out _) ? value : null;
 
     private static bool HasBody(HttpRequest request) =>
         request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;

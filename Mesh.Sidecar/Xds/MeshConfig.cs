@@ -1,3 +1,4 @@
+using Infrastructure.Mesh.Api.Resources;
 using Infrastructure.Mesh.Api;
 
 namespace Infrastructure.Mesh.Sidecar.Xds;
@@ -14,15 +15,15 @@ internal sealed record Rejection(string Version, string Nonce, string Reason, Da
 /// <summary>An immutable view of every resource in force, swapped as a whole when a push is accepted.</summary>
 internal sealed class MeshConfig
 {
-    public static readonly MeshConfig Empty = new(TypeUrls.All.ToDictionary(t => t, TypeState.Empty, StringComparer.Ordinal));
+    public static readonly MeshConfig Empty = new(ResourceTypes.All.ToDictionary(t => t, TypeState.Empty, StringComparer.Ordinal));
 
     public MeshConfig(IReadOnlyDictionary<string, TypeState> types)
     {
         Types = types;
-        VirtualServices = Specs(TypeUrls.VirtualService, r => r.VirtualService);
-        DestinationRules = Specs(TypeUrls.DestinationRule, r => r.DestinationRule);
-        PeerAuthentications = Specs(TypeUrls.PeerAuthentication, r => r.PeerAuthentication);
-        AuthorizationPolicies = Specs(TypeUrls.AuthorizationPolicy, r => r.AuthorizationPolicy);
+        VirtualServices = Specs(ResourceTypes.VirtualService, r => r.VirtualService);
+        DestinationRules = Specs(ResourceTypes.DestinationRule, r => r.DestinationRule);
+        PeerAuthentications = Specs(ResourceTypes.PeerAuthentication, r => r.PeerAuthentication);
+        AuthorizationPolicies = Specs(ResourceTypes.AuthorizationPolicy, r => r.AuthorizationPolicy);
     }
 
     public IReadOnlyDictionary<string, TypeState> Types { get; }
@@ -98,7 +99,7 @@ internal sealed class ConfigStore
     private void Answered(string typeUrl)
     {
         _answered.Add(typeUrl);
-        if (TypeUrls.All.All(_answered.Contains))
+        if (ResourceTypes.All.All(_answered.Contains))
         {
             _firstPush.TrySetResult();
         }

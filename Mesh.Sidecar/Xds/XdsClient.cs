@@ -1,3 +1,4 @@
+using Infrastructure.Mesh.Api.Resources;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Infrastructure.Mesh.Api;
@@ -75,7 +76,7 @@ internal sealed partial class XdsClient(
         var client = new MeshDiscoveryService.MeshDiscoveryServiceClient(channel.Channel);
         using var call = client.StreamResources(cancellationToken: cancellationToken);
         var node = identity.Node();
-        foreach (var type in TypeUrls.All)
+        foreach (var type in ResourceTypes.All)
         {
             // The version last applied, so a restarted control plane knows what this proxy holds.
             await call.RequestStream.WriteAsync(new DiscoveryRequest
@@ -101,11 +102,11 @@ internal sealed partial class XdsClient(
     {
         var previous = store.Current.Types.TryGetValue(response.TypeUrl, out var state) ? state : TypeState.Empty(response.TypeUrl);
         var wrongType = response.Resources.FirstOrDefault(r => TypeOf(r) != response.TypeUrl);
-        var reason = !TypeUrls.All.Contains(response.TypeUrl, StringComparer.Ordinal)
+        var reason = !ResourceTypes.All.Contains(response.TypeUrl, StringComparer.Ordinal)
             ? $"unknown type {response.TypeUrl}"
             : wrongType is not null
                 ? $"{wrongType.Kind} {wrongType.Metadata?.Name}: pushed as {response.TypeUrl}"
-                : ResourceValidator.Check(response.Resources);
+                : Reason(MeshResourceValidator.ValidateAll(response.Resources));
         if (reason is null)
         {
             store.Accept(new TypeState(response.TypeUrl, response.VersionInfo, response.Nonce, response.Resources.ToList(), time.GetUtcNow()));
@@ -124,14 +125,10 @@ internal sealed partial class XdsClient(
         };
     }
 
-    private static string TypeOf(MeshResource r) => r.SpecCase switch
-    {
-        MeshResource.SpecOneofCase.VirtualService => TypeUrls.VirtualService,
-        MeshResource.SpecOneofCase.DestinationRule => TypeUrls.DestinationRule,
-        MeshResource.SpecOneofCase.PeerAuthentication => TypeUrls.PeerAuthentication,
-        MeshResource.SpecOneofCase.AuthorizationPolicy => TypeUrls.AuthorizationPolicy,
-        _ => "",
-    };
+    private static string TypeOf(MeshResource r) => ResourceTypes.TypeUrlOf(r);
+
+    private static string? Reason(IReadOnlyList<ResourceError> errors) =>
+        errors.Count == 0 ? null : string.Join("; ", errors.Select(e => e.ToString()));
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Connected to the control plane at {ControlPlane}")]
     private static partial void LogConnected(ILogger logger, string controlPlane);

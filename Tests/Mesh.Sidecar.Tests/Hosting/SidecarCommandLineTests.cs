@@ -1,0 +1,32 @@
+using Infrastructure.Mesh.Sidecar.Hosting;
+
+namespace Infrastructure.Mesh.Sidecar.Tests.Hosting;
+
+public class SidecarCommandLineTests
+{
+    [Fact]
+    public void Parse_FlagsMetadataAndAppCommand()
+    {
+        var line = SidecarCommandLine.Parse([
+            "--app-name", "reviews", "--app-port=9081", "--metadata", "version=v2", "--metadata", "zone=a",
+            "--drain-duration", "500ms", "--Eureka:Client:ServiceUrl:DefaultZone=http://127.0.0.1:8761/eureka/",
+            "--", "python3", "reviews.py", "--port", "9081"]);
+        Assert.Equal("reviews", line.Settings["Sidecar:AppName"]);
+        Assert.Equal("9081", line.Settings["Sidecar:AppPort"]);
+        Assert.Equal("v2", line.Settings["Sidecar:Metadata:version"]);
+        Assert.Equal("a", line.Settings["Sidecar:Metadata:zone"]);
+        Assert.Equal("00:00:00.5000000", line.Settings["Sidecar:DrainDuration"]);
+        Assert.Equal(["--Eureka:Client:ServiceUrl:DefaultZone=http://127.0.0.1:8761/eureka/"], line.HostArguments);
+        Assert.Equal(["python3", "reviews.py", "--port", "9081"], line.AppCommand);
+    }
+
+    [Fact]
+    public void Parse_NoCommand_ProxiesAnAppStartedElsewhere() =>
+        Assert.Empty(SidecarCommandLine.Parse(["--app-name", "ratings", "--app-port", "9080"]).AppCommand);
+
+    [Theory]
+    [InlineData("--app-name")]
+    [InlineData("--metadata", "version")]
+    public void Parse_FlagWithoutValue_Throws(params string[] args) =>
+        Assert.Throws<ArgumentException>(() => SidecarCommandLine.Parse(args));
+}
