@@ -28,7 +28,7 @@ internal enum ForwarderError
     ClientAborted,
 }
 
-/// <summary>The outcome of <see cref="HttpForwarder.SendAsync"/>: the error kind, the exception behind it, and whether the client's response had started.</summary>
+/// <summary>The outcome of <see cref="HttpForwarder.SendAsync"/>: the error kind and the exception behind it (whether the client's response started is <c>HttpResponse.HasStarted</c>).</summary>
 internal readonly record struct ForwarderResult(ForwarderError Error, Exception? Exception = null)
 {
     public static ForwarderResult Success => default;
