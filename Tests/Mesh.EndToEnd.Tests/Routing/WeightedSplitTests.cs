@@ -16,9 +16,7 @@ public sealed class WeightedSplitTests(BookinfoFixture bookinfo) : IAsyncLifetim
         var productpage = bookinfo.ProductPage;
         Assert.Equal("v1", (await productpage.SendAsync("reviews", "/reviews/0")).Field("version"));
 
-        bookinfo.Mesh.Config.Write("reviews.yaml", MeshConfig.ReviewsSplit(0, 100));
-        var took = await Eventually.UntilAsync(async () => (await productpage.SendAsync("reviews", "/reviews/0")).Field("version") == "v2",
-            Bounds.Converge, () => "reviews answering v2 after the weights moved to 0/100\n" + bookinfo.Mesh.Logs());
+        var took = await bookinfo.RouteReviewsAsync(0, 100, expect: "v2");
 
         Assert.True(took <= TimeSpan.FromSeconds(1), $"the new weights took {took.TotalMilliseconds:0} ms to be in force (at most 1 s)");
         for (var i = 0; i < 20; i++)
@@ -31,13 +29,9 @@ public sealed class WeightedSplitTests(BookinfoFixture bookinfo) : IAsyncLifetim
     public async Task NinetyTen_Over2000Requests_WithinThreePercent()
     {
         var productpage = bookinfo.ProductPage;
-        bookinfo.Mesh.Config.Write("reviews.yaml", MeshConfig.ReviewsSplit(0, 100));
-        await Eventually.UntilAsync(async () => (await productpage.SendAsync("reviews", "/reviews/0")).Field("version") == "v2",
-            Bounds.Converge, () => "reviews answering v2 (0/100)\n" + bookinfo.Mesh.Logs());
-        bookinfo.Mesh.Config.Write("reviews.yaml", MeshConfig.ReviewsSplit(90, 10));
+        await bookinfo.RouteReviewsAsync(0, 100, expect: "v2");
         // Any v1 answer after all-v2 means the 90/10 set is in force at productpage's sidecar, the one that routes.
-        await Eventually.UntilAsync(async () => (await productpage.SendAsync("reviews", "/reviews/0")).Field("version") == "v1",
-            Bounds.Converge, () => "a v1 answer under 90/10\n" + bookinfo.Mesh.Logs());
+        await bookinfo.RouteReviewsAsync(90, 10, expect: "v1");
 
         const int total = 2000;
         var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();

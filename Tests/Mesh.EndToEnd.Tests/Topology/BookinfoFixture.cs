@@ -81,6 +81,17 @@ public sealed class BookinfoFixture : IAsyncLifetime
         }, Bounds.Converge, () => $"both ratings instances through reviews-v2's sidecar (seen {string.Join(", ", seen)})\n" + Mesh.Logs());
     }
 
+    /// <summary>
+    /// Writes reviews' weights (<paramref name="v1"/>/<paramref name="v2"/>) and waits until productpage's sidecar, the
+    /// one that routes, gives an answer from <paramref name="expect"/>; returns how long that took after the write.
+    /// </summary>
+    internal Task<TimeSpan> RouteReviewsAsync(int v1, int v2, string expect)
+    {
+        Mesh.Config.Write("reviews.yaml", MeshConfig.ReviewsSplit(v1, v2));
+        return Eventually.UntilAsync(async () => (await ProductPage.SendAsync("reviews", "/reviews/0")).Field("version") == expect,
+            Bounds.Converge, () => $"reviews answering {expect} through productpage's sidecar once the weights are {v1}/{v2}\n" + Mesh.Logs());
+    }
+
     public async Task DisposeAsync()
     {
         if (Mesh is not null) { await Mesh.DisposeAsync(); }

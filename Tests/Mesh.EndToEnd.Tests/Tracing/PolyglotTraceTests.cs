@@ -16,9 +16,7 @@ public sealed class PolyglotTraceTests(BookinfoFixture bookinfo) : IAsyncLifetim
     public async Task InitializeAsync()
     {
         await bookinfo.ResetAsync();
-        bookinfo.Mesh.Config.Write("reviews.yaml", MeshConfig.ReviewsSplit(0, 100));
-        await Eventually.UntilAsync(async () => (await bookinfo.ProductPage.SendAsync("reviews", "/reviews/0")).Field("version") == "v2",
-            Bounds.Converge, () => "reviews answering v2 (0/100)\n" + bookinfo.Mesh.Logs());
+        await bookinfo.RouteReviewsAsync(0, 100, expect: "v2");
     }
 
     public Task DisposeAsync() => bookinfo.ResetAsync();
