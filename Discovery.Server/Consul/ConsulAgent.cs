@@ -1,7 +1,7 @@
-using Infrastructure.ServiceDefaults.Configuration;
 using System.Net.Sockets;
 using System.Text;
 using Infrastructure.Discovery.Server.Registry;
+using Infrastructure.ServiceDefaults.Configuration;
 using Infrastructure.ServiceDefaults.Lifetime;
 using Microsoft.Extensions.Options;
 

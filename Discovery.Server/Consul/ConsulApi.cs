@@ -1,9 +1,9 @@
-using Infrastructure.ServiceDefaults.Configuration;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Infrastructure.Discovery.Server.Api;
 using Infrastructure.Discovery.Server.Registry;
+using Infrastructure.ServiceDefaults.Configuration;
 using Microsoft.Extensions.Options;
 using Infrastructure.ServiceDefaults.Web;
 

@@ -1,7 +1,7 @@
-using Infrastructure.ServiceDefaults.Configuration;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Infrastructure.ServiceDefaults.Configuration;
 
 namespace Infrastructure.Discovery.Server.Consul;
 

@@ -66,6 +66,31 @@ public static class MeshResourceValidator
     public static IReadOnlyList<ResourceError> ValidateAll(IEnumerable<MeshResource> resources) =>
         resources.SelectMany(Validate).ToList();
 
+    /// <summary>The most characters of <see cref="NackMessage"/>: an <c>error_detail</c> is shown in syncz and logs, not stored whole.</summary>
+    public const int MaxNackMessageLength = 4096;
+
+    /// <summary>
+    /// The <c>error_detail.message</c> of a NACK for these errors: one line per error, joined by "; ", cut at
+    /// <see cref="MaxNackMessageLength"/> characters with the number left out said at the end.
+    /// </summary>
+    public static string NackMessage(IReadOnlyList<ResourceError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < errors.Count; i++)
+        {
+            var line = errors[i].ToString();
+            var separator = text.Length == 0 ? "" : "; ";
+            if (text.Length + separator.Length + line.Length > MaxNackMessageLength - 40)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"; and {errors.Count - i} more");
+                break;
+            }
+            text.Append(separator).Append(line);
+        }
+        return text.ToString();
+    }
+
     // ------------------------------------------------------------------ VirtualService
 
     private static void VirtualServiceRules(VirtualService vs, Errors errors)

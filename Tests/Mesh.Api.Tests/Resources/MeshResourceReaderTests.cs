@@ -307,6 +307,18 @@ public sealed class MeshResourceReaderTests
         Assert.Contains(errors, e => e.Field == "spec.http[0]");
     }
 
+    [Fact]
+    public void NackMessage_JoinsAndCaps()
+    {
+        var one = new ResourceError("pushed", "VirtualService default/a", "spec.hosts", "virtual service must have at least one host");
+        Assert.Equal("pushed: VirtualService default/a: spec.hosts: virtual service must have at least one host", MeshResourceValidator.NackMessage([one]));
+
+        var many = Enumerable.Repeat(one, 200).ToList();
+        var message = MeshResourceValidator.NackMessage(many);
+        Assert.True(message.Length <= MeshResourceValidator.MaxNackMessageLength);
+        Assert.EndsWith("more", message, StringComparison.Ordinal);
+    }
+
     private static void AssertRejected(string text, string field, string message)
     {
         var result = MeshResourceReader.Read(text, "bad.yaml");
