@@ -15,7 +15,10 @@ catch (ArgumentException ex)
 }
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. line.HostArguments] });
-builder.AddSidecar(line);
+if (builder.AddSidecar(line) is { Count: > 0 } problems)
+{
+    return StartupFailure.Report("Mesh.Sidecar", string.Join("; ", problems));
+}
 builder.AddServiceDefaults();
 
 var app = builder.Build();

@@ -53,7 +53,6 @@ internal sealed partial class WorkloadCertificates(
                 var issued = await IssueAsync(stoppingToken).ConfigureAwait(false);
                 _current = issued;
                 Issued++;
-                _first.TrySetResult();
                 retry = TimeSpan.FromMilliseconds(250);
                 var life = issued.NotAfter - issued.NotBefore;
                 var renewAt = issued.NotBefore + (life / 2 * (1 + ((Random.Shared.NextDouble() * 0.02) - 0.01)));
@@ -66,6 +65,7 @@ internal sealed partial class WorkloadCertificates(
                     renewAt = now + wait;
                 }
                 LogIssued(logger, identity.SpiffeId, issued.Serial, issued.NotAfter, renewAt);
+                _first.TrySetResult();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -35,7 +35,9 @@ internal sealed record AttemptOptions(
     TimeSpan? PerTryTimeout = null,
     Func<int, bool>? WithholdStatus = null,
     Action<HttpRequestMessage>? Headers = null,
-    bool Http2 = false);
+    bool Http2 = false,
+    string? Path = null,
+    Action<HttpResponse>? ResponseHeaders = null);
 
 /// <summary>
 /// The sidecar's only path to an upstream, over the repository's forwarder (Proxy/): one attempt to one destination; the
@@ -49,6 +51,10 @@ internal sealed class MeshForwarder
     public async Task<AttemptResult> SendAsync(HttpContext context, string destinationPrefix, HttpMessageInvoker invoker, AttemptOptions options, CancellationToken cancellationToken)
     {
         var exchange = new ProxyExchange(context);
+        if (options.Path is { } path)
+        {
+            exchange.Path = path;
+        }
         var transformer = new Transformer(options);
         var config = new ForwarderRequestConfig(ResponseTimeout: options.PerTryTimeout);
         HttpResponseMessage response;
@@ -128,5 +134,8 @@ internal sealed class MeshForwarder
             }
             options.Headers?.Invoke(proxyRequest);
         }
+
+        public override void TransformResponse(ProxyExchange exchange, HttpResponse response, HttpResponseMessage proxyResponse) =>
+            options.ResponseHeaders?.Invoke(response);
     }
 }

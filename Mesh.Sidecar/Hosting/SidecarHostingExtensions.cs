@@ -23,10 +23,15 @@ internal static class SidecarHostingExtensions
     /// The sidecar's settings from its flags, the registry client set up to register the app (not the sidecar) with the
     /// inbound port, the listeners on loopback, and the parts.
     /// </summary>
-    public static WebApplicationBuilder AddSidecar(this WebApplicationBuilder builder, SidecarCommandLine line)
+    /// <returns>The problems with the settings (empty: the builder is set up; otherwise nothing more was done).</returns>
+    public static List<string> AddSidecar(this WebApplicationBuilder builder, SidecarCommandLine line)
     {
         builder.Configuration.AddInMemoryCollection(line.Settings);
         var o = builder.Configuration.GetSection(SidecarOptions.SectionName).Get<SidecarOptions>() ?? new SidecarOptions();
+        if (o.Problems() is { Count: > 0 } problems)
+        {
+            return problems;
+        }
         var app = o.AppName.ToLowerInvariant();
         var inbound = o.InboundPort.ToString(CultureInfo.InvariantCulture);
         var derived = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
@@ -59,8 +64,7 @@ internal static class SidecarHostingExtensions
         builder.Services.AddOptions<SidecarOptions>()
             .BindConfiguration(SidecarOptions.SectionName)
             .ValidateSettings(SidecarOptions.SectionName)
-            .Validate(s => new[] { s.AppPort, s.InboundPort, s.OutboundPort, s.AdminPort }.Distinct().Count() == 4,
-                "Sidecar: --app-port, --inbound-port, --outbound-port and --admin-port must be four different ports")
+            .Validate(s => s.PortsDiffer(), SidecarOptions.PortsMessage)
             .ValidateOnStart();
         builder.AddDiscoveryClient();
         var services = builder.Services;
@@ -102,7 +106,7 @@ internal static class SidecarHostingExtensions
             k.Listen(IPAddress.Loopback, o.OutboundPort);
             k.Listen(IPAddress.Loopback, o.InboundPort, listen => InboundListener.Configure(listen, k.ApplicationServices));
         });
-        return builder;
+        return [];
     }
 
     /// <summary>Sends each port's traffic to its part; admin and actuator endpoints answer on the admin port only.</summary>

@@ -26,6 +26,7 @@ internal sealed partial class SidecarLifecycle(
     TimeProvider time,
     ILogger<SidecarLifecycle> logger) : BackgroundService
 {
+    private static readonly TimeSpan StartingProbe = TimeSpan.FromMilliseconds(200);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ChildProcess? _app;
 
@@ -60,10 +61,13 @@ internal sealed partial class SidecarLifecycle(
                 StartApp();
             }
             var renew = TimeSpan.FromSeconds(Math.Min(30, options.Value.HealthInterval.TotalSeconds));
+            var renewAt = time.GetUtcNow() + renew;
             var exited = _app is null ? Task.Delay(Timeout.InfiniteTimeSpan, stoppingToken) : _app.WaitForExitAsync(Timeout.InfiniteTimeSpan);
             while (!stoppingToken.IsCancellationRequested)
             {
-                var tick = Task.Delay(renew, time, stoppingToken);
+                // While the app starts, its health is looked at often so callers find it UP soon after it listens.
+                var starting = registration.Starting && time.GetUtcNow() < renewAt;
+                var tick = Task.Delay(starting ? StartingProbe : renew, time, stoppingToken);
                 if (await Task.WhenAny(exited, tick).ConfigureAwait(false) == exited && _app is { HasExited: true } app)
                 {
                     AppExitCode = app.ExitCode;
@@ -73,7 +77,12 @@ internal sealed partial class SidecarLifecycle(
                 }
                 try
                 {
-                    await registration.RenewAsync(stoppingToken).ConfigureAwait(false);
+                    var due = time.GetUtcNow() >= renewAt;
+                    await registration.RenewAsync(stoppingToken, statusOnly: !due).ConfigureAwait(false);
+                    if (due)
+                    {
+                        renewAt = time.GetUtcNow() + renew;
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -103,6 +112,8 @@ internal sealed partial class SidecarLifecycle(
         spec.Environment["NO_PROXY"] = "localhost,127.0.0.1";
         spec.Environment["no_proxy"] = "localhost,127.0.0.1";
         spec.Environment["PORT"] = o.AppPort.ToString(CultureInfo.InvariantCulture);
+        // The app's launcher is this sidecar: a .NET app here stops if the sidecar is killed (ServiceDefaults' watchdog).
+        spec.Environment["INFRA_PARENT_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         _app = ChildProcess.Start(spec);
         LogAppStarted(logger, string.Join(' ', command.Arguments), _app.Pid);
     }
@@ -110,6 +121,7 @@ internal sealed partial class SidecarLifecycle(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         Draining = true;
+        inFlight.Draining = true;
         var deadline = time.GetUtcNow() + options.Value.DrainDuration;
         LogDraining(logger, options.Value.DrainDuration);
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -161,7 +173,20 @@ internal sealed class InFlight
 
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>Set when the drain begins: answers ask their clients to close the connection (Envoy's drain), so none is reused.</summary>
+    public bool Draining { get; set; }
+
     public void Enter() => Interlocked.Increment(ref _count);
+
+    /// <summary>Counts a request in, and asks its client to close the connection when draining.</summary>
+    public void Enter(HttpContext context)
+    {
+        Enter();
+        if (Draining)
+        {
+            context.Response.Headers.Connection = "close";
+        }
+    }
 
     public void Leave() => Interlocked.Decrement(ref _count);
 

@@ -65,6 +65,26 @@ public sealed class SidecarOptions
         return labels;
     }
 
+    /// <summary>The four ports must differ.</summary>
+    public bool PortsDiffer() => new[] { AppPort, InboundPort, OutboundPort, AdminPort }.Distinct().Count() == 4;
+
+    /// <summary>The message when <see cref="PortsDiffer"/> is false.</summary>
+    public const string PortsMessage = "Sidecar: --app-port, --inbound-port, --outbound-port and --admin-port must be four different ports";
+
+    /// <summary>
+    /// Every problem with these settings, each naming its key: checked before the host is built, because the listeners
+    /// (built with it) need the sidecar's parts.
+    /// </summary>
+    public List<string> Problems()
+    {
+        var problems = Infrastructure.ServiceDefaults.Options.SettingsValidation.Check(this, SectionName);
+        if (!PortsDiffer())
+        {
+            problems.Add(PortsMessage);
+        }
+        return problems;
+    }
+
     /// <summary>The SPIFFE id of an app (its service account is its name).</summary>
     public static string SpiffeId(string app) => $"spiffe://{TrustDomain}/ns/{Namespace}/sa/{app.ToLowerInvariant()}";
 }

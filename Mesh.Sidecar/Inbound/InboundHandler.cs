@@ -32,7 +32,7 @@ internal sealed partial class InboundHandler(
 
     public async Task HandleAsync(HttpContext context)
     {
-        inFlight.Enter();
+        inFlight.Enter(context);
         var started = Stopwatch.GetTimestamp();
         string? principal = null;
         try

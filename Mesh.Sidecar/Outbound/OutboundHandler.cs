@@ -48,7 +48,7 @@ internal sealed partial class OutboundHandler(
 
     public async Task HandleAsync(HttpContext context)
     {
-        inFlight.Enter();
+        inFlight.Enter(context);
         var started = Stopwatch.GetTimestamp();
         var request = context.Request;
         var host = request.Host.Value ?? "";
@@ -85,13 +85,21 @@ internal sealed partial class OutboundHandler(
                 host,
                 name => request.Headers.TryGetValue(name, out var v) ? RouteSelection.First(v) : null,
                 name => request.Query.TryGetValue(name, out var v) ? RouteSelection.First(v) : null,
-                _labels));
+                _labels,
+                // The service port the app named (reviews:9080), 80 without one.
+                request.Host.Port ?? 80));
             if (choice.VirtualService is not null && choice.Rule is null)
             {
                 await AnswerAsync(context, StatusCodes.Status404NotFound, "").ConfigureAwait(false);
                 return;
             }
             var rule = choice.Rule;
+            if (rule?.Redirect is { } redirect)
+            {
+                context.Response.Headers.Location = RouteAction.RedirectLocation(request, redirect, choice.Match);
+                await AnswerAsync(context, redirect.RedirectCode > 0 ? (int)redirect.RedirectCode : StatusCodes.Status301MovedPermanently, "").ConfigureAwait(false);
+                return;
+            }
             if (rule?.Fault is { } fault && await InjectFaultAsync(context, fault).ConfigureAwait(false))
             {
                 return;
@@ -103,7 +111,8 @@ internal sealed partial class OutboundHandler(
             {
                 await MirrorAsync(context, mirror, current).ConfigureAwait(false);
             }
-            await RouteAsync(context, current, host, destination, subset, rule, span).ConfigureAwait(false);
+            var action = RouteAction.For(host, request.Path.Value ?? "/", rule, choice.Match, picked);
+            await RouteAsync(context, current, action, destination, subset, rule, span).ConfigureAwait(false);
         }
         finally
         {
@@ -123,7 +132,7 @@ internal sealed partial class OutboundHandler(
         }
     }
 
-    private async Task RouteAsync(HttpContext context, MeshConfig current, string host, string service, string? subset, HTTPRoute? rule, Activity? span)
+    private async Task RouteAsync(HttpContext context, MeshConfig current, RouteAction action, string service, string? subset, HTTPRoute? rule, Activity? span)
     {
         var destinationRule = RouteSelection.RuleFor(current, service);
         var subsetLabels = RouteSelection.SubsetLabels(destinationRule, subset);
@@ -152,7 +161,7 @@ internal sealed partial class OutboundHandler(
                 await AnswerAsync(context, StatusCodes.Status503ServiceUnavailable, "upstream connect error or disconnect/reset before headers. reset reason: overflow").ConfigureAwait(false);
                 return;
             }
-            await AttemptsAsync(context, host, service, instances, invoker, mtls, rule, destination, span).ConfigureAwait(false);
+            await AttemptsAsync(context, action, service, instances, invoker, mtls, rule, destination, span).ConfigureAwait(false);
         }
         finally
         {
@@ -160,7 +169,7 @@ internal sealed partial class OutboundHandler(
         }
     }
 
-    private async Task AttemptsAsync(HttpContext context, string host, string service, List<ServiceInstance> instances, HttpMessageInvoker invoker,
+    private async Task AttemptsAsync(HttpContext context, RouteAction action, string service, List<ServiceInstance> instances, HttpMessageInvoker invoker,
         bool mtls, HTTPRoute? rule, DestinationPool destination, Activity? span)
     {
         var retries = rule?.Retries;
@@ -198,11 +207,17 @@ internal sealed partial class OutboundHandler(
             using (var tracked = destination.Selector.Start(instance))
             {
                 outcome = await forwarder.SendAsync(context, prefix, invoker, new AttemptOptions(
-                    host,
+                    action.Host,
                     PerTryTimeout: perTry,
                     WithholdStatus: left > 0 ? status => RetriableStatus(status, retryOn) : null,
-                    Headers: r => MeshForwarder.WriteTraceHeaders(r, span),
-                    Http2: mtls), overall.Token).ConfigureAwait(false);
+                    Headers: r =>
+                    {
+                        action.ApplyTo(r);
+                        MeshForwarder.WriteTraceHeaders(r, span);
+                    },
+                    Http2: mtls,
+                    Path: action.Path,
+                    ResponseHeaders: action.Response.Count == 0 ? null : action.ApplyTo), overall.Token).ConfigureAwait(false);
                 switch (outcome.Outcome)
                 {
                     case AttemptOutcome.Responded or AttemptOutcome.RetriableStatus:

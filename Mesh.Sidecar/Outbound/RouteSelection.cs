@@ -11,10 +11,11 @@ internal sealed record RouteRequest(
     string Authority,
     Func<string, string?> Header,
     Func<string, string?> Query,
-    IReadOnlyDictionary<string, string> SourceLabels);
+    IReadOnlyDictionary<string, string> SourceLabels,
+    int Port = 80);
 
 /// <summary>The VirtualService rule that applies (null: the default route to the host itself).</summary>
-internal sealed record RouteChoice(MeshResource? VirtualService, HTTPRoute? Rule);
+internal sealed record RouteChoice(MeshResource? VirtualService, HTTPRoute? Rule, HTTPMatchRequest? Match = null);
 
 /// <summary>Istio's routing decisions for one outbound request: host names, the VirtualService rule, the weighted destination, the subset.</summary>
 internal static class RouteSelection
@@ -54,9 +55,13 @@ internal static class RouteSelection
             }
             foreach (var rule in vs.Http)
             {
-                if (rule.Match.Count == 0 || rule.Match.Any(m => Matches(m, request)))
+                if (rule.Match.Count == 0)
                 {
                     return new RouteChoice(resource, rule);
+                }
+                if (rule.Match.FirstOrDefault(m => Matches(m, request)) is { } matched)
+                {
+                    return new RouteChoice(resource, rule, matched);
                 }
             }
             // A VirtualService for the host with no matching rule: Envoy answers 404 (no route); keep it visible.
@@ -77,6 +82,10 @@ internal static class RouteSelection
             return false;
         }
         if (m.Authority is not null && !m.Authority.Matches(r.Authority))
+        {
+            return false;
+        }
+        if (m.Port != 0 && m.Port != r.Port)
         {
             return false;
         }

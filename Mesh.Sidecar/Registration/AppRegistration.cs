@@ -61,8 +61,11 @@ internal sealed partial class AppRegistration(
         }
     }
 
-    /// <summary>Renews the lease and, when the app's health changed, sends the new status.</summary>
-    public async Task RenewAsync(CancellationToken cancellationToken)
+    /// <summary>Whether the app has not answered its health check yet since registration.</summary>
+    public bool Starting => _instance?.Status == InstanceStatus.STARTING;
+
+    /// <summary>Renews the lease and, when the app's health changed, sends the new status; with <paramref name="statusOnly"/> only a change is sent.</summary>
+    public async Task RenewAsync(CancellationToken cancellationToken, bool statusOnly = false)
     {
         if (_client is null || _instance is not { } instance)
         {
@@ -79,6 +82,10 @@ internal sealed partial class AppRegistration(
             LogStatus(logger, instance.App, instance.Status.ToString(), status.ToString());
             _instance = instance with { Status = status, LastDirtyTimestamp = time.GetUtcNow().ToUnixTimeMilliseconds() };
             await SendRegisterAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (statusOnly)
+        {
             return;
         }
         var answer = await _client.RenewAsync(instance, cancellationToken).ConfigureAwait(false);

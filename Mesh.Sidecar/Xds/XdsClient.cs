@@ -128,7 +128,7 @@ internal sealed partial class XdsClient(
     private static string TypeOf(MeshResource r) => ResourceTypes.TypeUrlOf(r);
 
     private static string? Reason(IReadOnlyList<ResourceError> errors) =>
-        errors.Count == 0 ? null : string.Join("; ", errors.Select(e => e.ToString()));
+        errors.Count == 0 ? null : MeshResourceValidator.NackMessage(errors);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Connected to the control plane at {ControlPlane}")]
     private static partial void LogConnected(ILogger logger, string controlPlane);

@@ -30,3 +30,30 @@ public class SidecarCommandLineTests
     public void Parse_FlagWithoutValue_Throws(params string[] args) =>
         Assert.Throws<ArgumentException>(() => SidecarCommandLine.Parse(args));
 }
+
+public class SidecarOptionsTests
+{
+    [Fact]
+    public void Problems_NameTheSetting()
+    {
+        var problems = new SidecarOptions { AppPort = 0 }.Problems();
+        Assert.Contains(problems, p => p.StartsWith("Sidecar:AppName", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Sidecar:AppPort", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Problems_PortsMustDiffer()
+    {
+        Assert.Contains(SidecarOptions.PortsMessage, new SidecarOptions { AppName = "ratings", AppPort = 15000 }.Problems());
+        Assert.Empty(new SidecarOptions { AppName = "ratings", AppPort = 9080 }.Problems());
+    }
+
+    [Fact]
+    public void Labels_AreAppPlusMetadata()
+    {
+        var options = new SidecarOptions { AppName = "reviews" };
+        options.Metadata["version"] = "v2";
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "reviews", ["version"] = "v2" }, options.Labels());
+        Assert.Equal("spiffe://cluster.local/ns/default/sa/reviews", SidecarOptions.SpiffeId("REVIEWS"));
+    }
+}

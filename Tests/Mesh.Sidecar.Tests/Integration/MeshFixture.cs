@@ -26,27 +26,38 @@ public sealed class SidecarProcess(ChildProcess process, string app, int appPort
     /// <summary>Stops it as an orchestrator would (SIGTERM: drain, deregister), so no dead instance stays in the registry for the next test.</summary>
     public async ValueTask DisposeAsync()
     {
+        // A test's `await using` and the fixture both dispose it: once is enough.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await Process.StopAsync(TimeSpan.FromSeconds(10));
         await Process.DisposeAsync();
     }
+
+    private int _disposed;
 }
 
 /// <summary>A registry (Discovery.Server, a real process) and an in-test control plane shared by the integration tests.</summary>
 public sealed class MeshFixture : IAsyncLifetime
 {
     private const string AppScript = """
-        import http.server, json, os, sys
+        import http.server, json, os, sys, time, urllib.parse
         port = int(os.environ['PORT'])
         name = sys.argv[1]
+        version = sys.argv[2]
         class H(http.server.BaseHTTPRequestHandler):
             protocol_version = 'HTTP/1.1'
             def answer(self):
                 n = int(self.headers.get('Content-Length') or 0)
                 body = self.rfile.read(n) if n else b''
+                sleep = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query).get('sleep')
+                if sleep:
+                    time.sleep(int(sleep[0]) / 1000)
                 env = {k: os.environ.get(k) for k in ('MESH_OUTBOUND_PORT', 'HTTP_PROXY', 'NO_PROXY', 'PORT')}
-                out = json.dumps({'app': name, 'method': self.command, 'path': self.path, 'body': body.decode(),
+                out = json.dumps({'app': name, 'version': version, 'method': self.command, 'path': self.path, 'body': body.decode(),
                                   'headers': {k.lower(): v for k, v in self.headers.items()}, 'env': env}).encode()
-                self.send_response(200)
+                self.send_response(int(os.environ.get('APP_STATUS') or 200))
                 self.send_header('Content-Type', 'application/json')
                 self.send_header('Content-Length', str(len(out)))
                 self.end_headers()
@@ -92,8 +103,8 @@ public sealed class MeshFixture : IAsyncLifetime
     /// <summary>Starts a sidecar (and, unless <paramref name="command"/> says otherwise, the echo app behind it).</summary>
     public async Task<SidecarProcess> StartSidecarAsync(string app, string version = "v1", Func<int, IReadOnlyList<string>>? command = null, bool waitReady = true, IDictionary<string, string?>? environment = null)
     {
-        var appPort = FreePort.Next();
-        var (inbound, outbound, admin) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
+        var appPort = Port();
+        var (inbound, outbound, admin) = (Port(), Port(), Port());
         string P(int p) => p.ToString(CultureInfo.InvariantCulture);
         var spec = new ProcessSpec("dotnet",
         [
@@ -102,9 +113,11 @@ public sealed class MeshFixture : IAsyncLifetime
             "--inbound-port", P(inbound), "--outbound-port", P(outbound), "--admin-port", P(admin),
             "--control-plane", ControlPlane.Address, "--drain-duration", "1s",
             "--",
-            .. command?.Invoke(admin) ?? ["python3", _scriptPath, app],
+            .. command?.Invoke(admin) ?? ["python3", _scriptPath, app, version],
         ]);
         spec.Environment["DOTNET_NOLOGO"] = "1";
+        // A test host that dies leaves no sidecar behind.
+        spec.Environment["INFRA_PARENT_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         spec.Environment["Eureka__Client__ServiceUrl__DefaultZone"] = new Uri(Registry.BaseUri, "eureka/").ToString();
         spec.Environment["Eureka__Client__RegistryFetchIntervalSeconds"] = "1";
         spec.Environment["Sidecar__HealthInterval"] = "00:00:00.500";
@@ -117,6 +130,24 @@ public sealed class MeshFixture : IAsyncLifetime
             await sidecar.Process.WaitForUrlAsync(sidecar.Admin("/ready"), TimeSpan.FromSeconds(60));
         }
         return sidecar;
+    }
+
+    private readonly HashSet<int> _ports = [];
+
+    /// <summary>A free port not handed out before in this run (the OS may give the same one twice in a row).</summary>
+    private int Port()
+    {
+        lock (_ports)
+        {
+            while (true)
+            {
+                var port = FreePort.Next();
+                if (_ports.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
 
     /// <summary>A call through <paramref name="via"/>'s outbound port to <paramref name="service"/>.</summary>
@@ -159,9 +190,17 @@ public sealed class MeshFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // Every process goes, whatever one of them throws on the way out.
         foreach (var owned in _owned)
         {
-            await owned.DisposeAsync();
+            try
+            {
+                await owned.DisposeAsync();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException)
+            {
+                // Already gone.
+            }
         }
         Http.Dispose();
         if (Registry is not null)

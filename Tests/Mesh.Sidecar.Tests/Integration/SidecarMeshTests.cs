@@ -28,6 +28,16 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
         return r;
     }
 
+    /// <summary>A VirtualService sending every call to ratings to one subset.</summary>
+    private static MeshResource AllRatingsTo(string subset) => Resource("VirtualService", "ratings", r =>
+    {
+        r.VirtualService = new VirtualService();
+        r.VirtualService.Hosts.Add("ratings");
+        var rule = new HTTPRoute();
+        rule.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings", Subset = subset } });
+        r.VirtualService.Http.Add(rule);
+    });
+
     [Fact]
     public async Task Call_ThroughOutboundAndInbound_IsMutualTlsWithTheCallersIdentity()
     {
@@ -58,6 +68,47 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Call_KeepsTheCallersTraceId_WithANewSpanPerHop()
+    {
+        await CallRatingsAsync("/ratings/1");
+        const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        const string AppSpan = "00f067aa0ba902b7";
+        var (status, body) = await mesh.CallUntilAsync(() =>
+        {
+            var request = mesh.Outbound(_productPage, "ratings", "/ratings/5");
+            request.Headers.TryAddWithoutValidation("traceparent", $"00-{TraceId}-{AppSpan}-01");
+            request.Headers.TryAddWithoutValidation("x-request-id", "req-1");
+            return request;
+        }, (s, _) => s == HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var headers = MeshFixture.Json(body).GetProperty("headers");
+        var traceparent = headers.GetProperty("traceparent").GetString()!;
+        Assert.StartsWith($"00-{TraceId}-", traceparent, StringComparison.Ordinal);
+        Assert.DoesNotContain(AppSpan, traceparent, StringComparison.Ordinal);
+        Assert.Equal(TraceId, headers.GetProperty("x-b3-traceid").GetString());
+        Assert.Equal("req-1", headers.GetProperty("x-request-id").GetString());
+    }
+
+    [Fact]
+    public async Task Call_ManyAtOnce_AllAnswered()
+    {
+        await CallRatingsAsync("/ratings/1");
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 200), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+        {
+            using var request = mesh.Outbound(_productPage, "ratings", $"/ratings/{i}", HttpMethod.Post);
+            request.Content = new StringContent(new string('x', 1024));
+            using var response = await mesh.Http.SendAsync(request, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (response.StatusCode != HttpStatusCode.OK || MeshFixture.Json(body).GetProperty("path").GetString() != $"/ratings/{i}")
+            {
+                failures.Add($"{i}: {(int)response.StatusCode} {body}");
+            }
+        });
+        Assert.Empty(failures);
+    }
+
+    [Fact]
     public async Task Call_AsHttpProxy_AbsoluteFormNamesTheService()
     {
         await CallRatingsAsync("/ratings/1");
@@ -78,14 +129,7 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
     public async Task Call_UnknownSubset_IsNoHealthyUpstream()
     {
         await CallRatingsAsync("/ratings/1");
-        await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, Resource("VirtualService", "ratings", r =>
-        {
-            r.VirtualService = new VirtualService();
-            r.VirtualService.Hosts.Add("ratings");
-            var rule = new HTTPRoute();
-            rule.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings", Subset = "v9" } });
-            r.VirtualService.Http.Add(rule);
-        }));
+        await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, AllRatingsTo("v9"));
         try
         {
             var (status, body) = await CallRatingsAsync("/ratings/1", until: (s, _) => s == HttpStatusCode.ServiceUnavailable);
@@ -211,6 +255,214 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
             await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService);
         }
     }
+    [Fact]
+    public async Task WeightedSubsets_SplitAcrossVersions_WithRewriteAndHeaders()
+    {
+        await CallRatingsAsync("/ratings/1");
+        await using var v2 = await mesh.StartSidecarAsync("ratings", version: "v2");
+        await mesh.ControlPlane.PushAsync(ResourceTypes.DestinationRule, Resource("DestinationRule", "ratings", r =>
+        {
+            r.DestinationRule = new DestinationRule { Host = "ratings" };
+            foreach (var version in new[] { "v1", "v2" })
+            {
+                var subset = new Subset { Name = version };
+                subset.Labels.Add("version", version);
+                r.DestinationRule.Subsets.Add(subset);
+            }
+        }));
+        await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, Resource("VirtualService", "ratings", r =>
+        {
+            r.VirtualService = new VirtualService();
+            r.VirtualService.Hosts.Add("ratings");
+            var rule = new HTTPRoute
+            {
+                Rewrite = new HTTPRewrite { Uri = "/v1/ratings/" },
+                Headers = new Headers { Request = new Headers.Types.HeaderOperations(), Response = new Headers.Types.HeaderOperations() },
+            };
+            rule.Match.Add(new HTTPMatchRequest { Uri = new StringMatch { Prefix = "/api/" } });
+            rule.Headers.Request.Set.Add("x-mesh-route", "split");
+            rule.Headers.Response.Add.Add("x-mesh-answer", "yes");
+            rule.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings", Subset = "v1" }, Weight = 50 });
+            rule.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings", Subset = "v2" }, Weight = 50 });
+            r.VirtualService.Http.Add(rule);
+        }));
+        try
+        {
+            var seen = new HashSet<string>();
+            var end = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (seen.Count < 2 && DateTime.UtcNow < end)
+            {
+                using var request = mesh.Outbound(_productPage, "ratings", "/api/7");
+                using var response = await mesh.Http.SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode != HttpStatusCode.OK || !body.Contains("x-mesh-route", StringComparison.Ordinal))
+                {
+                    await Task.Delay(100);
+                    continue;
+                }
+                var answer = MeshFixture.Json(body);
+                Assert.Equal("/v1/ratings/7", answer.GetProperty("path").GetString());
+                Assert.Equal("split", answer.GetProperty("headers").GetProperty("x-mesh-route").GetString());
+                Assert.Equal("yes", Assert.Single(response.Headers.GetValues("x-mesh-answer")));
+                seen.Add(answer.GetProperty("version").GetString()!);
+            }
+            Assert.Equal(["v1", "v2"], seen.Order());
+
+            // All weight on v2: only v2 answers.
+            await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, AllRatingsTo("v2"));
+            await CallRatingsAsync("/ratings/1", until: (s, b) => s == HttpStatusCode.OK && MeshFixture.Json(b).GetProperty("version").GetString() == "v2");
+            for (var i = 0; i < 10; i++)
+            {
+                var (status, body) = await CallRatingsAsync("/ratings/1");
+                Assert.Equal(HttpStatusCode.OK, status);
+                Assert.Equal("v2", MeshFixture.Json(body).GetProperty("version").GetString());
+            }
+        }
+        finally
+        {
+            await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService);
+            await mesh.ControlPlane.PushAsync(ResourceTypes.DestinationRule);
+        }
+    }
+
+    [Fact]
+    public async Task OutlierDetection_EjectsAFailingInstance()
+    {
+        await CallRatingsAsync("/ratings/1");
+        await using var failing = await mesh.StartSidecarAsync("ratings", version: "v3", environment: new Dictionary<string, string?> { ["APP_STATUS"] = "500" });
+        // The failing instance is in this sidecar's view once a call has landed on it.
+        await CallRatingsAsync("/ratings/1", until: (s, _) => s == HttpStatusCode.InternalServerError);
+        var version = await mesh.ControlPlane.PushAsync(ResourceTypes.DestinationRule, Resource("DestinationRule", "ratings", r =>
+        {
+            r.DestinationRule = new DestinationRule
+            {
+                Host = "ratings",
+                TrafficPolicy = new TrafficPolicy
+                {
+                    LoadBalancer = new LoadBalancerSettings { Simple = LoadBalancerSettings.Types.SimpleLB.RoundRobin },
+                    OutlierDetection = new OutlierDetection
+                    {
+                        Consecutive5XxErrors = 2,
+                        Interval = "1s",
+                        BaseEjectionTime = "1m",
+                        MaxEjectionPercent = 100,
+                    },
+                },
+            };
+        }));
+        try
+        {
+            await mesh.ControlPlane.WaitForRequestAsync(r => r.TypeUrl == ResourceTypes.DestinationRule && r.VersionInfo == version, TimeSpan.FromSeconds(20));
+            await Task.Delay(300);
+            // Round robin brings the failing instance up every other call until its second 500 ejects it.
+            var failures = 0;
+            for (var i = 0; i < 6; i++)
+            {
+                var (status, _) = await CallRatingsAsync("/ratings/1", until: (_, _) => true);
+                failures += status == HttpStatusCode.InternalServerError ? 1 : 0;
+            }
+            Assert.True(failures <= 2, $"{failures} failures: the second should have ejected the instance");
+            for (var i = 0; i < 10; i++)
+            {
+                var (status, body) = await CallRatingsAsync("/ratings/1", until: (_, _) => true);
+                Assert.True(status == HttpStatusCode.OK, $"call {i} after ejection: {status} {body}");
+            }
+        }
+        finally
+        {
+            await mesh.ControlPlane.PushAsync(ResourceTypes.DestinationRule);
+        }
+    }
+
+    [Fact]
+    public async Task FaultDelayAndRouteTimeout_AsDeclared()
+    {
+        await CallRatingsAsync("/ratings/1");
+        var version = await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, Resource("VirtualService", "ratings", r =>
+        {
+            r.VirtualService = new VirtualService();
+            r.VirtualService.Hosts.Add("ratings");
+            var delayed = new HTTPRoute
+            {
+                Fault = new HTTPFaultInjection { Delay = new HTTPFaultInjection.Types.Delay { FixedDelay = "700ms", Percentage = new Percent { Value = 100 } } },
+            };
+            delayed.Match.Add(new HTTPMatchRequest { Uri = new StringMatch { Prefix = "/delayed" } });
+            delayed.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings" } });
+            var bounded = new HTTPRoute { Timeout = "300ms" };
+            bounded.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings" } });
+            r.VirtualService.Http.Add(delayed);
+            r.VirtualService.Http.Add(bounded);
+        }));
+        try
+        {
+            await mesh.ControlPlane.WaitForRequestAsync(r => r.TypeUrl == ResourceTypes.VirtualService && r.VersionInfo == version, TimeSpan.FromSeconds(20));
+            await Task.Delay(300);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var (status, _) = await CallRatingsAsync("/delayed/1");
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(650), $"answered after {watch.Elapsed}");
+
+            var (slowStatus, body) = await CallRatingsAsync("/ratings/1?sleep=3000", until: (s, _) => s == HttpStatusCode.GatewayTimeout);
+            Assert.Equal(HttpStatusCode.GatewayTimeout, slowStatus);
+            Assert.Equal("upstream request timeout", body);
+            Assert.Equal(HttpStatusCode.OK, (await CallRatingsAsync("/ratings/1?sleep=10")).Status);
+        }
+        finally
+        {
+            await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService);
+        }
+    }
+
+    [Fact]
+    public async Task Mirror_SendsACopy_AndTheCallerGetsThePrimaryAnswer()
+    {
+        await CallRatingsAsync("/ratings/1");
+        await using var shadow = await mesh.StartSidecarAsync("shadow");
+        await mesh.CallUntilAsync(() => mesh.Outbound(_productPage, "shadow", "/warm"), (s, _) => s == HttpStatusCode.OK);
+        var version = await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService, Resource("VirtualService", "ratings", r =>
+        {
+            r.VirtualService = new VirtualService();
+            r.VirtualService.Hosts.Add("ratings");
+            var rule = new HTTPRoute { Mirror = new Destination { Host = "shadow" }, MirrorPercentage = new Percent { Value = 100 } };
+            rule.Route.Add(new HTTPRouteDestination { Destination = new Destination { Host = "ratings" } });
+            r.VirtualService.Http.Add(rule);
+        }));
+        try
+        {
+            await mesh.ControlPlane.WaitForRequestAsync(r => r.TypeUrl == ResourceTypes.VirtualService && r.VersionInfo == version, TimeSpan.FromSeconds(20));
+            await Task.Delay(300);
+            for (var i = 0; i < 3; i++)
+            {
+                using var request = mesh.Outbound(_productPage, "ratings", "/mirrored", HttpMethod.Post);
+                request.Content = new StringContent("{\"stars\":5}", System.Text.Encoding.UTF8, "application/json");
+                using var response = await mesh.Http.SendAsync(request);
+                var answer = MeshFixture.Json(await response.Content.ReadAsStringAsync());
+                Assert.Equal("ratings", answer.GetProperty("app").GetString());
+                Assert.Equal("{\"stars\":5}", answer.GetProperty("body").GetString());
+            }
+            // The copies reach the shadow's sidecar (fire and forget: give them a moment), with the -shadow host.
+            var end = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            string stats;
+            do
+            {
+                await Task.Delay(200);
+                stats = await mesh.Http.GetStringAsync(shadow.Admin("/stats/prometheus"));
+            }
+            while (CountMirrored(stats) < 3 && DateTime.UtcNow < end);
+            Assert.True(CountMirrored(stats) >= 3, stats);
+        }
+        finally
+        {
+            await mesh.ControlPlane.PushAsync(ResourceTypes.VirtualService);
+        }
+    }
+
+    /// <summary>Requests the shadow's sidecar counted from productpage (the warm-up call included).</summary>
+    private static double CountMirrored(string stats) => stats.Split('\n')
+        .Where(l => l.StartsWith("istio_requests_total{", StringComparison.Ordinal) && l.Contains("reporter=\"destination\"", StringComparison.Ordinal)
+            && l.Contains("source_workload=\"productpage\"", StringComparison.Ordinal))
+        .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)) - 1;
+
     [Fact]
     public async Task Certificate_RenewedAtHalfLife_WithoutADroppedRequest()
     {

@@ -80,6 +80,14 @@ public class RouteSelectionTests
     }
 
     [Fact]
+    public void Choose_PortMatch_ComparesTheHostsPort()
+    {
+        var config = Routes(Rule("admin", new HTTPMatchRequest { Port = 9090 }), Rule("default"));
+        Assert.Equal("admin", RouteSelection.Choose(config, "reviews", Request() with { Port = 9090 }).Rule!.Route[0].Destination.Subset);
+        Assert.Equal("default", RouteSelection.Choose(config, "reviews", Request()).Rule!.Route[0].Destination.Subset);
+    }
+
+    [Fact]
     public void Choose_HostWithoutVirtualService_IsTheDefaultRoute()
     {
         var choice = RouteSelection.Choose(Routes(Rule("v1")), "ratings", Request());
