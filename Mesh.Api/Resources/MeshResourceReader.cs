@@ -69,6 +69,12 @@ public static class MeshResourceReader
             return FileFailure(source, string.Create(CultureInfo.InvariantCulture,
                 $"not valid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {(ex.InnerException ?? ex).Message}"));
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's parser throws this, not a YamlException, on some truncated files (an unclosed flow sequence
+            // or mapping at the end); a half-saved file must be rejected like any other, not stop the control plane.
+            return FileFailure(source, $"not valid YAML (cut short? an unclosed [ or {{ at the end): {ex.Message}");
+        }
         var resources = new List<MeshResource>();
         var errors = new List<ResourceError>();
         var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -22,4 +22,16 @@ internal sealed record Component(
 
     /// <summary>Extra environment for each instance, given the running plan.</summary>
     public Func<LabPlan, int, IDictionary<string, string>>? Environment { get; init; }
+
+    /// <summary>Extra command-line arguments for each instance of a project, after <c>--urls</c>.</summary>
+    public Func<LabPlan, LabInstance, IEnumerable<string>>? Arguments { get; init; }
+
+    /// <summary>How many instances run unless <c>--scale</c> says otherwise.</summary>
+    public int DefaultScale { get; init; } = 1;
+
+    /// <summary>Part of the service-mesh lab: started only with <c>--mesh</c>.</summary>
+    public bool MeshOnly { get; init; }
+
+    /// <summary>A Bookinfo sample: its app runs behind its own Mesh.Sidecar instead of as a project with <c>--urls</c>.</summary>
+    public MeshWorkload? Workload { get; init; }
 }

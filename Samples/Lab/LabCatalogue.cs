@@ -1,3 +1,5 @@
+using Infrastructure.Hosting.Processes;
+
 namespace Infrastructure.Samples.Lab;
 
 /// <summary>Every component the lab knows, in the order a student meets them.</summary>
@@ -48,7 +50,38 @@ internal static class LabCatalogue
         {
             Environment = (plan, _) => Optional(("Gateway__Url", plan.UrlOf("gateway").ToString())),
         },
+        // The service mesh (--mesh): an istiod-style control plane watching a folder of Istio YAML, and Bookinfo's
+        // polyglot samples, each behind its own sidecar, none with a mesh or discovery library.
+        new("mesh-cp", MeshWorkload.ControlPlaneProject, 15010, [], null, "debug/syncz", "every sidecar and whether it holds the latest config")
+        {
+            MeshOnly = true,
+            MorePages = [("debug/configz", "the Istio resources in force")],
+            Arguments = (plan, _) => ["--Mesh:ConfigPath=" + plan.MeshConfigFolder, "--Mesh:Ca:RootPath=" + plan.MeshCaFolder],
+        },
+        Bookinfo("ratings", "RATINGS", 9380, 15400, "v1", ["discovery", "mesh-cp"], "ratings/0", "a ratings instance, straight to the .NET app",
+            (root, _) => ["dotnet", RepositoryLayout.ProjectDll(root, Path.Combine("Samples", "Mesh", "Ratings"), LabRunner.Configuration)]) with
+        {
+            // Two instances, so outlier detection has one to eject while the other serves.
+            DefaultScale = 2,
+        },
+        Bookinfo("reviews-v1", "REVIEWS", 9180, 15200, "v1", ["discovery", "mesh-cp"], "reviews/0", "reviews v1 straight, in Node.js: no stars",
+            (root, i) => ["node", Path.Combine(root, "Samples", "Mesh", "reviews", "reviews.js"), Port(i), "v1"]),
+        Bookinfo("reviews-v2", "REVIEWS", 9280, 15300, "v2", ["discovery", "mesh-cp", "ratings"], "reviews/0", "reviews v2 straight, in Node.js: calls ratings through its sidecar",
+            (root, i) => ["node", Path.Combine(root, "Samples", "Mesh", "reviews", "reviews.js"), Port(i), "v2"]),
+        Bookinfo("productpage", "PRODUCTPAGE", 9080, 15100, "v1", ["discovery", "mesh-cp", "reviews-v1", "reviews-v2"], "productpage",
+            "Bookinfo's product page in Python: which reviews version answered", (root, _) => ["python3", Path.Combine(root, "Samples", "Mesh", "productpage", "productpage.py")]),
     ];
+
+    private static Component Bookinfo(string name, string eurekaApp, int port, int sidecarBase, string version, string[] dependsOn,
+        string openPath, string hint, Func<string, LabInstance, string[]> command) =>
+        // The project folder is where its files are (the sidecar's dll is what starts).
+        new(name, Path.Combine("Samples", "Mesh", name == "ratings" ? "Ratings" : name.Split('-')[0]), port, dependsOn, eurekaApp, openPath, hint)
+        {
+            MeshOnly = true,
+            Workload = new MeshWorkload(eurekaApp.ToLowerInvariant(), version, sidecarBase, command),
+        };
+
+    private static string Port(LabInstance i) => i.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static Dictionary<string, string> AuthEnvironment(LabPlan plan)
     {

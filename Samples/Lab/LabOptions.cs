@@ -12,6 +12,7 @@ internal sealed class LabOptions
     public bool WithRedis { get; private set; }
     public bool NoDashboard { get; private set; }
     public bool WithPrometheus { get; private set; }
+    public bool Mesh { get; private set; }
     public Uri? Zipkin { get; private set; }
     public bool NoColor { get; private set; } = Environment.GetEnvironmentVariable("NO_COLOR") is { Length: > 0 };
     public TimeSpan ReadyTimeout { get; private set; } = TimeSpan.FromSeconds(90);
@@ -28,6 +29,9 @@ internal sealed class LabOptions
           --with-postgres       start a real PostgreSQL (Debian binaries) in a temp dir for the servers that can use it
           --with-redis          start a real Redis (Debian binaries) in a temp dir for the servers that can use it
           --with-prometheus     start Debian's Prometheus scraping every process's /actuator/prometheus every 2 s
+          --mesh                also start the service mesh: its control plane (config folder ./mesh-config, a fresh copy
+                                of Samples/Mesh/config) and Bookinfo's productpage, reviews v1/v2 and ratings, each behind
+                                its own Mesh.Sidecar; added even with --only
           --zipkin URL          also export every process's spans as Zipkin v2 JSON to URL
                                 (e.g. http://127.0.0.1:9411/api/v2/spans)
           --ready-timeout SECS  how long to wait for each component to become ready (default 90)
@@ -56,6 +60,7 @@ internal sealed class LabOptions
                 case "--with-redis": o.WithRedis = true; break;
                 case "--no-dashboard": o.NoDashboard = true; break;
                 case "--with-prometheus": o.WithPrometheus = true; break;
+                case "--mesh": o.Mesh = true; break;
                 case "--zipkin":
                     var url = Next();
                     o.Zipkin = Uri.TryCreate(url, UriKind.Absolute, out var zipkin) && zipkin.Scheme is "http" or "https"

@@ -3,7 +3,7 @@ namespace Infrastructure.Samples.Lab;
 /// <summary>One process to start: a component instance on a port.</summary>
 internal sealed record LabInstance(Component Component, int Index, int Port)
 {
-    public string Label => Component.Name + (Index > 0 || Component.Name is "catalog" ? $"#{Index + 1}" : "");
+    public string Label => Component.Name + (Index > 0 || Component.Name is "catalog" || Component.DefaultScale > 1 ? $"#{Index + 1}" : "");
     public Uri BaseUri => new($"http://127.0.0.1:{Port}/");
 }
 
@@ -29,12 +29,13 @@ internal sealed class LabPlan
                 throw new ArgumentException($"unknown component '{name}' (known: {string.Join(", ", byName.Keys.Concat(Monitoring.ToolNames))})");
             }
         }
-        var selected = catalogue.Where(c => options.Only is null || options.Only.Contains(c.Name)).ToList();
+        // The mesh's components come with --mesh, whatever --only says; the others as --only says.
+        var selected = catalogue.Where(c => c.MeshOnly ? options.Mesh : options.Only is null || options.Only.Contains(c.Name)).ToList();
         Components = TopologicalOrder(selected, byName);
         var instances = new List<LabInstance>();
         foreach (var c in Components)
         {
-            var count = options.Scale.GetValueOrDefault(c.Name, c.Name == "catalog" ? 2 : 1);
+            var count = options.Scale.GetValueOrDefault(c.Name, c.Name == "catalog" ? 2 : c.DefaultScale);
             var first = options.Ports.GetValueOrDefault(c.Name, c.Port);
             for (var i = 0; i < count; i++) { instances.Add(new LabInstance(c, i, first + i)); }
         }
@@ -42,6 +43,12 @@ internal sealed class LabPlan
     }
 
     public LabOptions Options { get; }
+
+    /// <summary>With <c>--mesh</c>: the folder of Istio YAML the control plane watches, <c>mesh-config</c> in the current folder, for the student to edit.</summary>
+    public string? MeshConfigFolder => Options.Mesh ? Path.GetFullPath("mesh-config") : null;
+
+    /// <summary>With <c>--mesh</c>: where the mesh CA keeps its root, reused across lab runs (outside the watched folder).</summary>
+    public string? MeshCaFolder => Options.Mesh ? Path.Combine(Path.GetTempPath(), "infrastructure-lab", "mesh-ca") : null;
     public IReadOnlyList<Component> Components { get; }
     public IReadOnlyList<LabInstance> Instances { get; }
 

@@ -6,7 +6,7 @@ namespace Infrastructure.Samples.Lab;
 /// <summary>Starts the plan's processes in dependency order, waits for each to be ready, and stops them all.</summary>
 internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyncDisposable
 {
-    private const string Configuration =
+    internal const string Configuration =
 #if DEBUG
         "Debug";
 #else
@@ -54,23 +54,42 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
     {
         var readiness = Readiness;
         var colour = 0;
+        if (plan.MeshConfigFolder is { } meshConfig) { ResetMeshConfig(meshConfig); }
         foreach (var instance in plan.Instances)
         {
             var c = instance.Component;
-            var dll = RepositoryLayout.ProjectDll(root, c.Project, Configuration);
+            // A Bookinfo sample starts through its sidecar, which starts the app once it is ready.
+            var dll = RepositoryLayout.ProjectDll(root, c.Workload is null ? c.Project : MeshWorkload.SidecarProject, Configuration);
             if (!File.Exists(dll))
             {
                 Console.Error.WriteLine($"lab: {dll} is missing; build first (dotnet build Infrastructure.sln -c {Configuration}).");
                 return false;
             }
-            Console.WriteLine($"lab: starting {instance.Label} on {instance.BaseUri} ...");
+            Console.WriteLine($"lab: starting {instance.Label} on {instance.BaseUri}{(c.Workload is { } w ? $" behind its sidecar (inbound {w.InboundPort(instance)}, outbound {w.OutboundPort(instance)}, admin {w.AdminPort(instance)})" : "")} ...");
             var env = LabCatalogue.CommonEnvironment(plan, instance);
-            var process = Launch(instance.Label, colour++, "dotnet",
-                [dll, "--urls", instance.BaseUri.ToString().TrimEnd('/')], env, Path.Combine(root, c.Project));
+            IEnumerable<string> args = c.Workload is { } workload
+                ? [dll, .. workload.SidecarArguments(plan, instance, root)]
+                : [dll, "--urls", instance.BaseUri.ToString().TrimEnd('/'), .. c.Arguments?.Invoke(plan, instance) ?? []];
+            var process = Launch(instance.Label, colour++, "dotnet", args, env, c.Workload is null ? Path.Combine(root, c.Project) : root);
             _running.Add((instance, process));
             if (!await WaitReadyAsync(instance, process, readiness, ct)) { return false; }
         }
         return true;
+    }
+
+    /// <summary>The folder the mesh's control plane watches: a fresh copy of <c>Samples/Mesh/config</c> at every start, for the student to edit.</summary>
+    private void ResetMeshConfig(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        foreach (var old in Directory.EnumerateFiles(folder).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal)))
+        {
+            File.Delete(old);
+        }
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(root, "Samples", "Mesh", "config"), "*.yaml"))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+        Console.WriteLine($"lab: mesh config in {folder} (a fresh copy of Samples/Mesh/config)");
     }
 
     /// <summary>Starts the Aspire Dashboard (not waiting for it) and points every process started afterwards at it.</summary>
@@ -173,7 +192,7 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
                 Console.Error.WriteLine($"lab: {instance.Label} exited with code {process.ExitCode} before it was ready (its log is above).");
                 return false;
             }
-            if (!healthy && await readiness.IsHealthyAsync(instance, ct))
+            if (!healthy && await readiness.IsHealthyAsync(HealthUrl(instance), ct))
             {
                 healthy = true;
                 Console.WriteLine($"lab: {instance.Label} healthy after {sw.Elapsed.TotalSeconds:0.0}s");
@@ -182,7 +201,9 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
             {
                 var app = instance.Component.EurekaApp;
                 if (app is null || !plan.Has("discovery")) { return true; }
-                if (await readiness.IsRegisteredUpAsync(plan.UrlOf("discovery"), app, instance.Port, ct))
+                // A sidecar registers its app with the inbound port: callers reach the app through it.
+                var registeredPort = instance.Component.Workload?.InboundPort(instance) ?? instance.Port;
+                if (await readiness.IsRegisteredUpAsync(plan.UrlOf("discovery"), app, registeredPort, ct))
                 {
                     Console.WriteLine($"lab: {instance.Label} registered UP as {app}");
                     return true;
@@ -198,9 +219,13 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
             }
             try { await Task.Delay(250, ct); } catch (OperationCanceledException) { return false; }
         }
-        Console.Error.WriteLine($"lab: {instance.Label} not ready after {plan.Options.ReadyTimeout.TotalSeconds:0}s (waiting for {(healthy ? "its registration" : "/actuator/health")}).");
+        Console.Error.WriteLine($"lab: {instance.Label} not ready after {plan.Options.ReadyTimeout.TotalSeconds:0}s (waiting for {(healthy ? "its registration" : HealthUrl(instance).ToString())}).");
         return false;
     }
+
+    /// <summary>A server's <c>/actuator/health</c>; for a Bookinfo sample its sidecar's <c>/ready</c> (certificates, first config, registration, app started).</summary>
+    private static Uri HealthUrl(LabInstance instance) =>
+        instance.Component.Workload is { } w ? new Uri(w.AdminUri(instance), "ready") : new Uri(instance.BaseUri, "actuator/health");
 
     public void PrintTable(TimeSpan elapsed)
     {
@@ -211,7 +236,14 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
             rows.Add((label, url.ToString(), new Uri(url, path).ToString(), hint));
             foreach (var page in more) { rows.Add(("", "", new Uri(url, page.Path).ToString(), page.Hint)); }
         }
-        foreach (var i in plan.Instances) { Add(i.Label, i.BaseUri, i.Component.OpenPath, i.Component.Hint, i.Component.MorePages); }
+        foreach (var i in plan.Instances)
+        {
+            Add(i.Label, i.BaseUri, i.Component.OpenPath, i.Component.Hint, i.Component.MorePages);
+            if (i.Component.Workload is { } w)
+            {
+                rows.Add(("", "", new Uri(w.AdminUri(i), "config_dump").ToString(), $"its sidecar's config; inbound {w.InboundPort(i)}, outbound {w.OutboundPort(i)}"));
+            }
+        }
         var processes = plan.Instances.Count;
         if (_dashboard is not null && plan.DashboardProblem is null)
         {
@@ -236,7 +268,13 @@ internal sealed class LabRunner(LabPlan plan, string root, bool noColor) : IAsyn
         if (plan.Options.WithRedis) { Console.WriteLine(plan.Redis is null ? "Redis: not started, in-memory sessions and limits in use." : $"Redis: {plan.Redis}"); }
         if (plan.RunsDashboard && plan.DashboardProblem is not null) { Console.WriteLine($"Aspire Dashboard: {plan.DashboardProblem}; logs only on this console."); }
         if (plan.Options.WithPrometheus && !plan.PrometheusRunning) { Console.WriteLine($"Prometheus: {plan.PrometheusProblem}."); }
-        Console.WriteLine("Labs: docs/labs/ (start with docs/labs/service-discovery.md)");
+        if (plan.MeshConfigFolder is not null)
+        {
+            Console.WriteLine($"Mesh config: {plan.MeshConfigFolder} (edit or add Istio YAML; the control plane pushes it to every sidecar within a second)");
+        }
+        Console.WriteLine(plan.Options.Mesh
+            ? "Labs: docs/labs/ (the mesh: docs/labs/service-mesh.md)"
+            : "Labs: docs/labs/ (start with docs/labs/service-discovery.md)");
         Console.WriteLine();
     }
 

@@ -81,7 +81,7 @@ internal static class Monitoring
     public static string? FindPrometheus() =>
         File.Exists("/usr/bin/prometheus") ? "/usr/bin/prometheus" : EngineBinaries.FindOnPath("prometheus");
 
-    /// <summary>A scrape config: one job per component, every instance's <c>/actuator/prometheus</c>, every 2 s.</summary>
+    /// <summary>A scrape config: one job per component, every instance's <c>/actuator/prometheus</c> (a sidecar's <c>/stats/prometheus</c>), every 2 s.</summary>
     public static string PrometheusConfig(IEnumerable<LabInstance> instances)
     {
         var sb = new StringBuilder();
@@ -91,10 +91,12 @@ internal static class Monitoring
         foreach (var group in instances.GroupBy(i => i.Component.Name))
         {
             sb.Append(CultureInfo.InvariantCulture, $"  - job_name: {group.Key}\n");
-            sb.Append("    metrics_path: /actuator/prometheus\n");
+            // A Bookinfo sample has no metrics of its own: its sidecar's admin port has them.
+            var workload = group.First().Component.Workload;
+            sb.Append(workload is null ? "    metrics_path: /actuator/prometheus\n" : "    metrics_path: /stats/prometheus\n");
             sb.Append("    static_configs:\n");
             sb.Append("      - targets: [")
-              .AppendJoin(", ", group.Select(i => string.Create(CultureInfo.InvariantCulture, $"'127.0.0.1:{i.Port}'")))
+              .AppendJoin(", ", group.Select(i => string.Create(CultureInfo.InvariantCulture, $"'127.0.0.1:{workload?.AdminPort(i) ?? i.Port}'")))
               .Append("]\n");
         }
         return sb.ToString();

@@ -5,11 +5,11 @@ namespace Infrastructure.Samples.Lab;
 /// <summary>Decides when a lab instance is ready: its health says UP and, for a registering service, the registry lists it UP.</summary>
 internal sealed class Readiness(HttpClient http)
 {
-    public async Task<bool> IsHealthyAsync(LabInstance instance, CancellationToken ct)
+    public async Task<bool> IsHealthyAsync(Uri health, CancellationToken ct)
     {
         try
         {
-            using var r = await http.GetAsync(new Uri(instance.BaseUri, "actuator/health"), ct);
+            using var r = await http.GetAsync(health, ct);
             return r.IsSuccessStatusCode;
         }
         catch (HttpRequestException) { return false; }

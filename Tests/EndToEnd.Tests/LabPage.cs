@@ -50,6 +50,10 @@ internal static partial class LabPage
         return steps;
     }
 
+    /// <summary>Whether the page starts the lab with <c>--mesh</c> (in a <c>sh no-run</c> block): it runs against a lab with the service mesh.</summary>
+    public static bool NeedsMesh(string markdown) =>
+        Blocks(markdown).Any(b => b.Info == "sh no-run" && b.Body.Contains("Samples/Lab -- --mesh", StringComparison.Ordinal));
+
     /// <summary>Every fenced block of the page, in order, with its info string (<c>sh</c>, <c>sh no-run</c>, <c>output</c>, <c>mermaid</c>...).</summary>
     public static IReadOnlyList<LabBlock> Blocks(string markdown)
     {

@@ -5,24 +5,37 @@ using Xunit.Abstractions;
 
 namespace Infrastructure.EndToEnd.Tests;
 
-/// <summary>Runs every command of every lab page (docs/labs/*.md and their Korean twins, docs/labs/ko/*.md) against the running lab and checks the output each page promises.</summary>
+/// <summary>Runs every command of every lab page (docs/labs/*.md and their Korean twins, docs/labs/ko/*.md) against the running lab and checks the output each page promises; the service-mesh pages run in <see cref="MeshLabPagesTests"/>.</summary>
 [Collection(LabCollection.Name)]
 public sealed class LabPagesTests(LabFixture fixture, ITestOutputHelper output)
 {
-    /// <summary>Every English page and every Korean twin (<c>ko/...</c>).</summary>
-    public static TheoryData<string> Pages()
-    {
-        var data = new TheoryData<string>();
-        foreach (var page in LabPage.EnglishPages()) { data.Add(page); }
-        foreach (var page in LabPage.KoreanPages()) { data.Add(LabPage.Korean + "/" + page); }
-        return data;
-    }
+    /// <summary>Every English page and every Korean twin (<c>ko/...</c>) that runs on the lab without <c>--mesh</c>.</summary>
+    public static TheoryData<string> Pages() => LabPageRun.Pages(mesh: false);
 
     [Theory]
     [MemberData(nameof(Pages))]
-    public async Task LabPage_EveryCommand_PrintsWhatThePageSays(string page)
+    public Task LabPage_EveryCommand_PrintsWhatThePageSays(string page) => LabPageRun.RunAsync(fixture.Lab, page, output);
+}
+
+/// <summary>Runs one lab page's commands in order with bash, as a student types them, and checks each step's promised output.</summary>
+internal static class LabPageRun
+{
+    /// <summary>The English pages and Korean twins that need the lab with <c>--mesh</c> (<paramref name="mesh"/>) or without it.</summary>
+    public static TheoryData<string> Pages(bool mesh)
     {
-        Assert.False(fixture.Lab.HasExited, fixture.Lab.Output);
+        var data = new TheoryData<string>();
+        foreach (var page in LabPage.EnglishPages().Where(p => NeedsMesh(p) == mesh)) { data.Add(page); }
+        foreach (var page in LabPage.KoreanPages().Where(p => NeedsMesh(p) == mesh)) { data.Add(LabPage.Korean + "/" + page); }
+        return data;
+    }
+
+    /// <summary>Whether the page (by its English file name) starts the lab with <c>--mesh</c> in a <c>sh no-run</c> block.</summary>
+    private static bool NeedsMesh(string page) =>
+        LabPage.NeedsMesh(File.ReadAllText(Path.Combine(LabPage.Folder, page)));
+
+    public static async Task RunAsync(LabProcess lab, string page, ITestOutputHelper output)
+    {
+        Assert.False(lab.HasExited, lab.Output);
         var steps = LabPage.Parse(await File.ReadAllTextAsync(Path.Combine(LabPage.Folder, page)));
         Assert.NotEmpty(steps);
         Assert.Contains(steps, s => s.Expected.Count > 0);

@@ -137,6 +137,15 @@ public sealed class MeshResourceReaderTests
     }
 
     [Fact]
+    public void Read_TruncatedFlowCollections_FileError_NotAnException()
+    {
+        // YamlDotNet throws InvalidOperationException (not YamlException) for this one: a half-saved file.
+        var result = MeshResourceReader.Read("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: reviews\nspec:\n  hosts: [reviews\n  http:\n  - route: {\n", "half.yaml");
+        Assert.True(result.FileError);
+        Assert.Contains("not valid YAML", Assert.Single(result.Errors).Message);
+    }
+
+    [Fact]
     public void Read_AliasBomb_RejectedQuickly()
     {
         var text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bomb}\nspec:\n  hosts: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
