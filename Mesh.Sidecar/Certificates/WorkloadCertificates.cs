@@ -73,7 +73,11 @@ internal sealed partial class WorkloadCertificates(
             }
             catch (Exception ex) when (ex is RpcException or CryptographicException or HttpRequestException or InvalidDataException)
             {
-                LogFailed(logger, options.Value.ControlPlane, ex.Message);
+                LogFailed(logger, channel.Address, ex.Message);
+                if (ex is RpcException or HttpRequestException)
+                {
+                    channel.FailOver();
+                }
                 wait = retry;
                 retry = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, retry.Ticks * 2));
             }

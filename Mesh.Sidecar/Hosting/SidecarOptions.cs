@@ -29,10 +29,17 @@ public sealed class SidecarOptions
     [Range(1, 65535)]
     public int AdminPort { get; set; } = 15000;
 
-    /// <summary>The control plane's address, h2c (<c>--control-plane</c>, default <c>http://127.0.0.1:15010</c>).</summary>
+    /// <summary>
+    /// The control plane's address, h2c (<c>--control-plane</c>, default <c>http://127.0.0.1:15010</c>); several replicas
+    /// comma-separated: the sidecar moves to the next one when its stream or a certificate request fails.
+    /// </summary>
     [Required]
-    [Url]
+    [RegularExpression(@"^\s*https?://[^\s,]+(\s*,\s*https?://[^\s,]+)*\s*$", ErrorMessage = "the control plane is an http:// or https:// address, or several separated by commas")]
     public string ControlPlane { get; set; } = "http://127.0.0.1:15010";
+
+    /// <summary>Every address in <see cref="ControlPlane"/>, in order.</summary>
+    public IReadOnlyList<Uri> ControlPlaneAddresses() =>
+        [.. ControlPlane.Split(',', StringSplitOptions.TrimEntries).Select(a => new Uri(a, UriKind.Absolute))];
 
     /// <summary>The app's health path (<c>--app-health-path</c>); without it, a TCP connect to the app port decides UP/DOWN.</summary>
     public string? AppHealthPath { get; set; }
@@ -81,6 +88,11 @@ public sealed class SidecarOptions
         if (!PortsDiffer())
         {
             problems.Add(PortsMessage);
+        }
+        if (!problems.Any(p => p.StartsWith(SectionName + ":ControlPlane", StringComparison.Ordinal))
+            && ControlPlane.Split(',', StringSplitOptions.TrimEntries).FirstOrDefault(a => !Uri.TryCreate(a, UriKind.Absolute, out _)) is { } bad)
+        {
+            problems.Add($"{SectionName}:ControlPlane: '{bad}' is not an address");
         }
         return problems;
     }

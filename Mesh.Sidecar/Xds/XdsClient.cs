@@ -15,7 +15,6 @@ namespace Infrastructure.Mesh.Sidecar.Xds;
 internal sealed partial class XdsClient(
     ControlPlaneChannel channel,
     ConfigStore store,
-    IOptions<SidecarOptions> options,
     WorkloadIdentity identity,
     TimeProvider time,
     ILogger<XdsClient> logger) : BackgroundService
@@ -35,7 +34,7 @@ internal sealed partial class XdsClient(
                     gotPush = true;
                     backoff = TimeSpan.FromMilliseconds(250);
                 }
-                LogStreamEnded(logger, options.Value.ControlPlane);
+                LogStreamEnded(logger, channel.Address);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -43,11 +42,13 @@ internal sealed partial class XdsClient(
             }
             catch (RpcException ex)
             {
-                LogStreamFailed(logger, options.Value.ControlPlane, ex.Status.StatusCode.ToString(), ex.Status.Detail);
+                LogStreamFailed(logger, channel.Address, ex.Status.StatusCode.ToString(), ex.Status.Detail);
+                channel.FailOver();
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidOperationException)
             {
-                LogStreamFailed(logger, options.Value.ControlPlane, ex.GetType().Name, ex.Message);
+                LogStreamFailed(logger, channel.Address, ex.GetType().Name, ex.Message);
+                channel.FailOver();
             }
             finally
             {
@@ -87,7 +88,7 @@ internal sealed partial class XdsClient(
             }, cancellationToken).ConfigureAwait(false);
         }
         store.Connected = true;
-        LogConnected(logger, options.Value.ControlPlane);
+        LogConnected(logger, channel.Address);
         while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
             var response = call.ResponseStream.Current;
@@ -146,10 +147,32 @@ internal sealed partial class XdsClient(
     private static partial void LogRejected(ILogger logger, string typeUrl, string version, string reason);
 }
 
-/// <summary>The one h2c channel to the control plane, shared by the config stream and the CA client.</summary>
-internal sealed class ControlPlaneChannel(IOptions<SidecarOptions> options) : IDisposable
+/// <summary>
+/// The h2c channel to the control plane, shared by the config stream and the CA client; with several replicas
+/// (<c>--control-plane a,b</c>) one channel per replica, and <see cref="FailOver"/> moves both clients to the next.
+/// </summary>
+internal sealed class ControlPlaneChannel : IDisposable
 {
-    public GrpcChannel Channel { get; } = GrpcChannel.ForAddress(options.Value.ControlPlane, new GrpcChannelOptions
+    private readonly GrpcChannel[] _channels;
+    private readonly string[] _addresses;
+    private int _current;
+
+    public ControlPlaneChannel(IOptions<SidecarOptions> options)
+    {
+        var addresses = options.Value.ControlPlaneAddresses();
+        _addresses = [.. addresses.Select(a => a.ToString().TrimEnd('/'))];
+        _channels = [.. addresses.Select(Create)];
+    }
+
+    public GrpcChannel Channel => _channels[Volatile.Read(ref _current) % _channels.Length];
+
+    /// <summary>The address <see cref="Channel"/> talks to.</summary>
+    public string Address => _addresses[Volatile.Read(ref _current) % _addresses.Length];
+
+    /// <summary>After a failed stream or call: the next replica (the same one when there is only one).</summary>
+    public void FailOver() => Interlocked.Increment(ref _current);
+
+    private static GrpcChannel Create(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions
     {
         HttpHandler = new SocketsHttpHandler
         {
@@ -162,7 +185,13 @@ internal sealed class ControlPlaneChannel(IOptions<SidecarOptions> options) : ID
         },
     });
 
-    public void Dispose() => Channel.Dispose();
+    public void Dispose()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+    }
 }
 
 /// <summary>Who this sidecar is: app, instance id, labels, the Node sent to the control plane.</summary>

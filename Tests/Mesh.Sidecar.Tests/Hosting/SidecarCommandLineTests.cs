@@ -56,4 +56,28 @@ public class SidecarOptionsTests
         Assert.Equal(new Dictionary<string, string> { ["app"] = "reviews", ["version"] = "v2" }, options.Labels());
         Assert.Equal("spiffe://cluster.local/ns/default/sa/reviews", SidecarOptions.SpiffeId("REVIEWS"));
     }
+
+    [Fact]
+    public void ControlPlane_SeveralReplicas_CommaSeparated()
+    {
+        var options = new SidecarOptions { AppName = "ratings", AppPort = 9080, ControlPlane = "http://127.0.0.1:15010, http://127.0.0.1:15011" };
+        Assert.Empty(options.Problems());
+        Assert.Equal([new Uri("http://127.0.0.1:15010"), new Uri("http://127.0.0.1:15011")], options.ControlPlaneAddresses());
+        using var channel = new Infrastructure.Mesh.Sidecar.Xds.ControlPlaneChannel(Microsoft.Extensions.Options.Options.Create(options));
+        Assert.Equal("http://127.0.0.1:15010", channel.Address);
+        channel.FailOver();
+        Assert.Equal("http://127.0.0.1:15011", channel.Address);
+        channel.FailOver();
+        Assert.Equal("http://127.0.0.1:15010", channel.Address);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:15010")]
+    [InlineData("ftp://127.0.0.1:15010")]
+    [InlineData("http://127.0.0.1:15010,")]
+    [InlineData("http://a b")]
+    [InlineData("http://[::1")]
+    public void ControlPlane_NotAnAddressList_IsAProblem(string value) =>
+        Assert.Contains(new SidecarOptions { AppName = "ratings", AppPort = 9080, ControlPlane = value }.Problems(),
+            p => p.StartsWith("Sidecar:ControlPlane", StringComparison.Ordinal));
 }

@@ -101,7 +101,7 @@ public sealed class MeshFixture : IAsyncLifetime
     }
 
     /// <summary>Starts a sidecar (and, unless <paramref name="command"/> says otherwise, the echo app behind it).</summary>
-    public async Task<SidecarProcess> StartSidecarAsync(string app, string version = "v1", Func<int, IReadOnlyList<string>>? command = null, bool waitReady = true, IDictionary<string, string?>? environment = null)
+    public async Task<SidecarProcess> StartSidecarAsync(string app, string version = "v1", Func<int, IReadOnlyList<string>>? command = null, bool waitReady = true, IDictionary<string, string?>? environment = null, string? controlPlane = null)
     {
         var appPort = Port();
         var (inbound, outbound, admin) = (Port(), Port(), Port());
@@ -111,7 +111,7 @@ public sealed class MeshFixture : IAsyncLifetime
             RepoPaths.ProjectDll("Mesh.Sidecar"),
             "--app-name", app, "--app-port", P(appPort), "--metadata", $"version={version}",
             "--inbound-port", P(inbound), "--outbound-port", P(outbound), "--admin-port", P(admin),
-            "--control-plane", ControlPlane.Address, "--drain-duration", "1s",
+            "--control-plane", controlPlane ?? ControlPlane.Address, "--drain-duration", "1s",
             "--",
             .. command?.Invoke(admin) ?? ["python3", _scriptPath, app, version],
         ]);
@@ -135,7 +135,8 @@ public sealed class MeshFixture : IAsyncLifetime
     private readonly HashSet<int> _ports = [];
 
     /// <summary>A free port not handed out before in this run (the OS may give the same one twice in a row).</summary>
-    private int Port()
+    /// <summary>A free loopback port (nothing listens on it unless the caller starts something there).</summary>
+    public int Port()
     {
         lock (_ports)
         {

@@ -414,6 +414,19 @@ public sealed class SidecarMeshTests(MeshFixture mesh) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ControlPlane_FirstReplicaDown_CertificateAndConfigComeFromTheNext()
+    {
+        await CallRatingsAsync("/ratings/1");
+        // Nothing listens on the first address: the sidecar must move on to the second to get ready at all.
+        var down = $"http://127.0.0.1:{mesh.Port()}";
+        await using var details = await mesh.StartSidecarAsync("details", controlPlane: $"{down}, {mesh.ControlPlane.Address}");
+        var dump = MeshFixture.Json(await mesh.Http.GetStringAsync(details.Admin("/config_dump")));
+        Assert.Equal("spiffe://cluster.local/ns/default/sa/details", dump.GetProperty("certificate").GetProperty("uriSan").GetString());
+        var (status, _) = await mesh.CallUntilAsync(() => mesh.Outbound(_productPage, "details", "/details/0"), (s, _) => s == HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Fact]
     public async Task Mirror_SendsACopy_AndTheCallerGetsThePrimaryAnswer()
     {
         await CallRatingsAsync("/ratings/1");

@@ -13,7 +13,7 @@ public class XdsClientTests
     {
         var options = Options.Create(new SidecarOptions { AppName = "productpage", AppPort = 9080 });
         var store = new ConfigStore();
-        var client = new XdsClient(new ControlPlaneChannel(options), store, options, new WorkloadIdentity(options), TimeProvider.System, NullLogger<XdsClient>.Instance);
+        var client = new XdsClient(new ControlPlaneChannel(options), store, new WorkloadIdentity(options), TimeProvider.System, NullLogger<XdsClient>.Instance);
         return (client, store);
     }
 
