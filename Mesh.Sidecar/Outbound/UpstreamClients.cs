@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
+using System.Net.Security;
 using System.Security.Authentication;
+using Infrastructure.Proxy.Forwarding;
 using Infrastructure.Mesh.Sidecar.Certificates;
 using Infrastructure.Mesh.Sidecar.Hosting;
 
@@ -15,37 +16,37 @@ internal sealed class UpstreamClients(WorkloadCertificates certificates) : IDisp
 {
     private readonly ConcurrentDictionary<(string Service, bool Mtls, int MaxConnections, TimeSpan ConnectTimeout), HttpMessageInvoker> _pools = new();
 
-    public HttpMessageInvoker Plain { get; } = new(NewHandler(int.MaxValue, TimeSpan.FromSeconds(10)));
+    public HttpMessageInvoker Plain { get; } = ForwarderHttpClientFactory.Create(Options(int.MaxValue, TimeSpan.FromSeconds(10), ssl: null));
 
     public HttpMessageInvoker For(string service, bool mtls, int maxConnections, TimeSpan connectTimeout) =>
         _pools.GetOrAdd((service, mtls, maxConnections, connectTimeout), key =>
         {
-            var handler = NewHandler(key.MaxConnections, key.ConnectTimeout);
+            SslClientAuthenticationOptions? ssl = null;
             if (key.Mtls)
             {
                 var expected = SidecarOptions.SpiffeId(key.Service);
-                handler.SslOptions.EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-                handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) =>
-                    certificates.Current?.Leaf ?? throw new InvalidOperationException("no workload certificate yet");
-                // Only the mesh root is trusted, and the server must be the destination service's workload.
-                handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
-                    string.Equals(certificates.Verify(certificate, chain), expected, StringComparison.OrdinalIgnoreCase);
+                ssl = new SslClientAuthenticationOptions
+                {
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    LocalCertificateSelectionCallback = (_, _, _, _, _) =>
+                        certificates.Current?.Leaf ?? throw new InvalidOperationException("no workload certificate yet"),
+                    // Only the mesh root is trusted, and the server must be the destination service's workload.
+                    RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+                        string.Equals(certificates.Verify(certificate, chain), expected, StringComparison.OrdinalIgnoreCase),
+                };
             }
-            return new HttpMessageInvoker(handler);
+            return ForwarderHttpClientFactory.Create(Options(key.MaxConnections, key.ConnectTimeout, ssl));
         });
 
-    private static SocketsHttpHandler NewHandler(int maxConnections, TimeSpan connectTimeout) => new()
+    // Proxy's one handler factory; TracingEnabled: the forwarder writes the trace headers of the sidecar's own span, so
+    // the runtime's W3C injection stays off.
+    private static ForwarderHttpClientOptions Options(int maxConnections, TimeSpan connectTimeout, SslClientAuthenticationOptions? ssl) => new()
     {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = System.Net.DecompressionMethods.None,
-        UseCookies = false,
         ConnectTimeout = connectTimeout,
         MaxConnectionsPerServer = maxConnections,
-        EnableMultipleHttp2Connections = true,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        // The forwarder writes the trace headers of the sidecar's own span.
-        ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
+        TracingEnabled = true,
+        Ssl = ssl,
     };
 
     public void Dispose()

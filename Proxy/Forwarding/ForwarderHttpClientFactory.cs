@@ -22,6 +22,7 @@ internal static class ForwarderHttpClientFactory
             EnableMultipleHttp2Connections = true,
             MaxConnectionsPerServer = options.MaxConnectionsPerServer,
             PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
+            PooledConnectionLifetime = options.PooledConnectionLifetime,
             // A propagator must be set for the handler to start its client span at all. With tracing on, OpenTelemetry's
             // HttpClient instrumentation injects ServiceDefaults' composite propagator (traceparent, X-B3-*, b3) into
             // every call, so the runtime's own W3C injection would only write traceparent a second time on the hot path.
@@ -50,6 +51,10 @@ internal static class ForwarderHttpClientFactory
                 }
             },
         };
+        if (options.Ssl is not null)
+        {
+            handler.SslOptions = options.Ssl;
+        }
         return new HttpMessageInvoker(handler, disposeHandler: true);
     }
 }

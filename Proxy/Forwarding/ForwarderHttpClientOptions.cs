@@ -18,4 +18,13 @@ internal sealed class ForwarderHttpClientOptions
     /// headers pass through untouched.
     /// </summary>
     public bool TracingEnabled { get; init; }
+
+    /// <summary>How long a pooled connection lives before it is replaced; default: forever (<see cref="Timeout.InfiniteTimeSpan"/>).</summary>
+    public TimeSpan PooledConnectionLifetime { get; init; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>
+    /// TLS towards the destination (client certificate selection, server validation) when its prefix is https; default:
+    /// none (the platform's defaults).
+    /// </summary>
+    public System.Net.Security.SslClientAuthenticationOptions? Ssl { get; init; }
 }
